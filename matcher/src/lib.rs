@@ -1,1 +1,58 @@
+//! COMAtching's matcher.
+//!
+//! Keeps every candidate's features in a columnar table fed by a durable JetStream consumer
+//! on the `USERS` stream, persists it as a binary columnar file, and answers match requests
+//! that arrive over NATS request/reply in a queue group shared with other instances.
 
+pub mod config;
+pub mod consumer;
+pub mod export;
+pub mod pick;
+pub mod service;
+pub mod store;
+
+pub use config::Config;
+
+use anyhow::Context;
+use std::future::Future;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Runs the matcher until `shutdown` completes: loads (or rebuilds) the table, follows the
+/// stream, and serves match requests once the table has caught up.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let store = Arc::new(store::TableStore::open(
+        &config.table_path(),
+        config.rebuild,
+    )?);
+    let client = config
+        .nats
+        .connect(&format!("comatching-matcher-{}", config.instance))
+        .await
+        .context("connect to NATS")?;
+    let cancel = CancellationToken::new();
+    let (caught_up_tx, caught_up_rx) = tokio::sync::watch::channel(false);
+    let consumer = tokio::spawn(consumer::run(
+        client.clone(),
+        store.clone(),
+        config.consumer_name(),
+        caught_up_tx,
+        cancel.clone(),
+    ));
+    let service = tokio::spawn(service::run(
+        client.clone(),
+        store.clone(),
+        caught_up_rx,
+        cancel.clone(),
+    ));
+    tokio::select! {
+        () = shutdown => tracing::info!("shutting down"),
+        () = cancel.cancelled() => {}
+    }
+    cancel.cancel();
+    let (consumed, served) = tokio::join!(consumer, service);
+    client.flush().await.ok();
+    consumed.context("consumer task panicked")??;
+    served.context("service task panicked")??;
+    Ok(())
+}

@@ -33,3 +33,80 @@ pub fn users_stream_config() -> Config {
         ..Default::default()
     }
 }
+
+/// How a process reaches NATS: the same flags for the server and the matcher.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NatsArgs {
+    /// NATS server URL (`nats://` or `tls://`); several may be given comma-separated.
+    #[arg(
+        long,
+        env = "COMATCHING_NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    pub nats_url: String,
+    /// User name for NATS (with --nats-password).
+    #[arg(long, env = "COMATCHING_NATS_USER", requires = "nats_password")]
+    pub nats_user: Option<String>,
+    /// Password for NATS (with --nats-user).
+    #[arg(
+        long,
+        env = "COMATCHING_NATS_PASSWORD",
+        hide_env_values = true,
+        requires = "nats_user"
+    )]
+    pub nats_password: Option<String>,
+    /// A NATS credentials (.creds) file, instead of user and password.
+    #[arg(long, env = "COMATCHING_NATS_CREDS", conflicts_with = "nats_user")]
+    pub nats_creds: Option<std::path::PathBuf>,
+    /// A CA certificate (PEM) to trust for NATS; when given, TLS is required.
+    #[arg(long, env = "COMATCHING_NATS_CA")]
+    pub nats_ca: Option<std::path::PathBuf>,
+}
+
+/// Reconnect attempts back off up to this long, then retry at this pace forever.
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
+
+impl NatsArgs {
+    /// Plain, unauthenticated NATS at `url` (development and tests).
+    pub fn plain(url: impl Into<String>) -> Self {
+        Self {
+            nats_url: url.into(),
+            nats_user: None,
+            nats_password: None,
+            nats_creds: None,
+            nats_ca: None,
+        }
+    }
+
+    /// Connects, or keeps trying in the background when NATS is not up yet: the caller can
+    /// start serving at once and the client reconnects forever with capped backoff.
+    pub async fn connect(&self, client_name: &str) -> std::io::Result<async_nats::Client> {
+        let mut options = match &self.nats_creds {
+            Some(path) => async_nats::ConnectOptions::with_credentials_file(path).await?,
+            None => async_nats::ConnectOptions::new(),
+        };
+        if let (Some(user), Some(password)) = (&self.nats_user, &self.nats_password) {
+            options = options.user_and_password(user.clone(), password.clone());
+        }
+        if let Some(ca) = &self.nats_ca {
+            options = options.add_root_certificates(ca.clone()).require_tls(true);
+        }
+        let name = client_name.to_owned();
+        options
+            .name(client_name)
+            .retry_on_initial_connect()
+            .max_reconnects(None)
+            .connection_timeout(Duration::from_secs(2))
+            .reconnect_delay_callback(|attempt| {
+                let millis = 50u64.saturating_mul(1 << attempt.min(6) as u64);
+                Duration::from_millis(millis).min(MAX_RECONNECT_DELAY)
+            })
+            .event_callback(move |event| {
+                let name = name.clone();
+                async move { tracing::info!(client = %name, %event, "nats connection event") }
+            })
+            .connect(self.nats_url.as_str())
+            .await
+            .map_err(std::io::Error::other)
+    }
+}
