@@ -1,1 +1,74 @@
+//! COMAtching's API server.
+//!
+//! Users, sessions and match history live in sled; profile changes leave through a
+//! transactional outbox that a relay publishes to JetStream; match requests go to the matcher
+//! queue group over NATS request/reply.
 
+pub mod account;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod matchmaker;
+pub mod relay;
+pub mod routes;
+pub mod state;
+pub mod sweeper;
+pub mod views;
+
+pub use config::Config;
+
+use anyhow::Context;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Serves the API on `listener` until `shutdown` completes, then stops the background tasks
+/// and flushes the database.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let db = db::Db::open(&config.data_dir)?;
+    let nats = config
+        .nats
+        .connect("comatching-server")
+        .await
+        .context("configure the NATS connection")?;
+    let cancel = CancellationToken::new();
+    let relay = tokio::spawn(relay::run(db.clone(), nats.clone(), cancel.clone()));
+    let sweeper = tokio::spawn(sweeper::run(
+        db.clone(),
+        config.session_idle_ms(),
+        cancel.clone(),
+    ));
+    let address = listener.local_addr()?;
+    if !address.ip().is_loopback() {
+        tracing::warn!(%address, "serving plain HTTP on a non-loopback address: use HTTPS in production");
+    }
+    let state = state::AppState {
+        db: db.clone(),
+        nats: nats.clone(),
+        config: Arc::new(config),
+    };
+    tracing::info!(%address, "listening");
+    let stop = cancel.clone();
+    axum::serve(listener, routes::router(state))
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                () = shutdown => {}
+                () = stop.cancelled() => {}
+            }
+        })
+        .await
+        .context("serve")?;
+    cancel.cancel();
+    let _ = tokio::join!(relay, sweeper);
+    nats.flush().await.ok();
+    db.flush().context("final flush")?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! Match history: each match once, indexed by requester, by pair (both directions, for
+//! exclusion) and by the one who was picked.
+
+use super::users::{read_in, UserRecord};
+use super::{abort, decode, encode, now_ms, pair_key, pair_second, tx_error, Db};
+use crate::error::{ApiError, ApiResult};
+use serde::{Deserialize, Serialize};
+use sled::transaction::Transactional;
+use std::sync::atomic::Ordering;
+use storage::options::MatchOptions;
+use storage::profile::Profile;
+use storage::UserId;
+
+/// The most matches listed at once (the match limit keeps real histories far smaller).
+pub const MAX_LISTED_MATCHES: usize = 200;
+
+/// The partner as they were when matched: what the requester was shown.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartnerSnapshot {
+    pub nickname: String,
+    pub profile: Profile,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MatchRecord {
+    pub id: u64,
+    pub requester: UserId,
+    pub partner: UserId,
+    pub at_ms: i64,
+    pub price: u64,
+    pub refunded: u64,
+    pub important_applied: bool,
+    pub options: MatchOptions,
+    pub partner_snapshot: PartnerSnapshot,
+}
+
+/// Why a candidate the matcher proposed cannot be recorded; the caller asks again without them.
+#[derive(Debug)]
+pub enum Rejected {
+    /// No longer pickable (withdrew, hid, or changed) since the matcher's table saw them.
+    CandidateGone,
+    /// A concurrent request already matched this pair.
+    AlreadyPaired,
+}
+
+/// The outcome of [`Db::record_match`].
+pub type RecordOutcome = Result<MatchRecord, Rejected>;
+
+fn still_pickable(candidate: &UserRecord, requester: &UserRecord) -> bool {
+    let (Some(theirs), Some(mine)) = (&candidate.profile, &requester.profile) else {
+        return false;
+    };
+    candidate.pickable() && theirs.gender == mine.gender.opposite() && candidate.id != requester.id
+}
+
+impl Db {
+    /// Ids of everyone matched with `user`, in either direction.
+    pub fn partners_of(&self, user: UserId) -> ApiResult<Vec<UserId>> {
+        let mut partners = Vec::new();
+        for item in self.partners.scan_prefix(user.to_be_bytes()) {
+            let (key, _) = item?;
+            partners.extend(pair_second(&key).map(UserId));
+        }
+        Ok(partners)
+    }
+
+    /// Records a match of `requester` with `candidate` if the candidate is still pickable and
+    /// the pair is new, in one transaction.
+    pub fn record_match(
+        &self,
+        requester: UserId,
+        candidate: UserId,
+        options: &MatchOptions,
+        important_applied: bool,
+    ) -> ApiResult<RecordOutcome> {
+        let id = self.generate_id()?;
+        let outcome = (
+            &self.users,
+            &self.matches,
+            &self.user_matches,
+            &self.partners,
+            &self.picked_me,
+        )
+            .transaction(|(users, matches, user_matches, partners, picked_me)| {
+                let me = read_in(users, requester)?
+                    .filter(|u| !u.withdrawn)
+                    .ok_or_else(|| abort(ApiError::Unauthenticated))?;
+                let Some(partner) = read_in(users, candidate)?.filter(|c| still_pickable(c, &me))
+                else {
+                    return Ok(Err(Rejected::CandidateGone));
+                };
+                if partners.get(pair_key(requester.0, candidate.0))?.is_some() {
+                    return Ok(Err(Rejected::AlreadyPaired));
+                }
+                let record = MatchRecord {
+                    id,
+                    requester,
+                    partner: candidate,
+                    at_ms: now_ms(),
+                    price: 0,
+                    refunded: 0,
+                    important_applied,
+                    options: options.clone(),
+                    partner_snapshot: PartnerSnapshot {
+                        nickname: partner.nickname.clone(),
+                        profile: partner.profile.clone().expect("checked by still_pickable"),
+                    },
+                };
+                matches.insert(&id.to_be_bytes(), encode(&record))?;
+                user_matches.insert(&pair_key(requester.0, id), &[])?;
+                partners.insert(&pair_key(requester.0, candidate.0), &id.to_be_bytes())?;
+                partners.insert(&pair_key(candidate.0, requester.0), &id.to_be_bytes())?;
+                picked_me.insert(&pair_key(candidate.0, id), &[])?;
+                Ok(Ok(record))
+            })
+            .map_err(tx_error)?;
+        if outcome.is_ok() {
+            self.counters.matches.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(outcome)
+    }
+
+    /// `user`'s matches as requester, newest first.
+    pub fn matches_of(&self, user: UserId) -> ApiResult<Vec<MatchRecord>> {
+        let mut records = Vec::new();
+        for item in self
+            .user_matches
+            .scan_prefix(user.to_be_bytes())
+            .rev()
+            .take(MAX_LISTED_MATCHES)
+        {
+            let (key, _) = item?;
+            let id = pair_second(&key).ok_or_else(|| anyhow::anyhow!("bad match index key"))?;
+            let bytes = self
+                .matches
+                .get(id.to_be_bytes())?
+                .ok_or_else(|| anyhow::anyhow!("match {id} is indexed but missing"))?;
+            records.push(decode(&bytes)?);
+        }
+        Ok(records)
+    }
+
+    /// How many times others were matched with `user`.
+    pub fn picked_me_count(&self, user: UserId) -> ApiResult<usize> {
+        let mut count = 0;
+        for item in self.picked_me.scan_prefix(user.to_be_bytes()) {
+            item?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}

@@ -1,0 +1,71 @@
+//! The transactional outbox: events written with the change that caused them, published to
+//! JetStream by the relay, deleted only after JetStream acknowledged them.
+
+use super::{Db, TxResult};
+use crate::error::ApiError;
+use sled::transaction::TransactionalTree;
+use storage::codec;
+use storage::events::UserEvent;
+use storage::UserId;
+
+/// An event waiting to be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// Monotonic: the relay publishes in this order, so a user's events reach the stream in
+    /// version order.
+    pub event_id: u64,
+    pub user_id: UserId,
+    /// The event, already encoded for the wire.
+    pub payload: Vec<u8>,
+}
+
+/// Queues `event` inside a transaction. The id is generated inside the transaction, after the
+/// user was read, so a later version of a user always gets a larger id.
+pub fn push_in(outbox: &TransactionalTree, user: UserId, event: &UserEvent) -> TxResult<()> {
+    let payload = codec::encode(event).map_err(|e| super::abort(ApiError::Internal(e.into())))?;
+    let id = outbox.generate_id()?;
+    let mut value = Vec::with_capacity(8 + payload.len());
+    value.extend_from_slice(&user.to_be_bytes());
+    value.extend_from_slice(&payload);
+    outbox.insert(&id.to_be_bytes(), value)?;
+    Ok(())
+}
+
+impl Db {
+    /// The oldest `limit` entries, in order.
+    pub fn outbox_batch(&self, limit: usize) -> sled::Result<Vec<OutboxEntry>> {
+        let mut entries = Vec::with_capacity(limit);
+        for item in self.outbox.iter().take(limit) {
+            let (key, value) = item?;
+            let (Ok(id), Some((user, payload))) = (
+                <[u8; 8]>::try_from(key.as_ref()),
+                value.split_first_chunk::<8>(),
+            ) else {
+                tracing::error!("dropping a malformed outbox entry");
+                self.outbox.remove(key)?;
+                continue;
+            };
+            entries.push(OutboxEntry {
+                event_id: u64::from_be_bytes(id),
+                user_id: UserId(u64::from_be_bytes(*user)),
+                payload: payload.to_vec(),
+            });
+        }
+        Ok(entries)
+    }
+
+    /// Deletes a published entry. Not flushed: if a crash loses the delete, the entry is
+    /// published again and JetStream drops it as a duplicate (or the matcher, by version).
+    pub fn outbox_remove(&self, event_id: u64) -> sled::Result<()> {
+        self.outbox.remove(event_id.to_be_bytes()).map(drop)
+    }
+
+    pub fn outbox_len(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// The `Nats-Msg-Id` of an entry: unique across databases and restarts.
+    pub fn message_id(&self, event_id: u64) -> String {
+        format!("{}-{event_id}", self.instance())
+    }
+}

@@ -1,0 +1,106 @@
+//! Sessions: token hashes with their user and last use; they end after an idle period.
+
+use super::{decode, encode, now_ms, Db};
+use crate::auth::session::{new_token, token_hash};
+use crate::error::ApiResult;
+use serde::{Deserialize, Serialize};
+use sled::transaction::Transactional;
+use storage::UserId;
+
+/// A session's last use is written at most this often (reads need not write every time).
+const TOUCH_INTERVAL_MS: i64 = 60_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub user_id: UserId,
+    pub created_at_ms: i64,
+    pub last_seen_ms: i64,
+}
+
+impl Db {
+    /// Starts a session for `user`; returns the token for the cookie.
+    pub fn create_session(&self, user: UserId) -> ApiResult<String> {
+        let token = new_token();
+        let hash = token_hash(&token);
+        let now = now_ms();
+        let record = SessionRecord {
+            user_id: user,
+            created_at_ms: now,
+            last_seen_ms: now,
+        };
+        (&self.sessions, &self.user_sessions)
+            .transaction(|(sessions, by_user)| {
+                sessions.insert(&hash, encode(&record))?;
+                by_user.insert(&session_index_key(user, &hash)[..], &[])?;
+                Ok(())
+            })
+            .map_err(super::tx_error)?;
+        Ok(token)
+    }
+
+    /// The user of a live session; an idle one is deleted and answers `None`.
+    pub fn session_user(&self, token: &str, idle_timeout_ms: i64) -> ApiResult<Option<UserId>> {
+        let hash = token_hash(token);
+        let Some(bytes) = self.sessions.get(hash)? else {
+            return Ok(None);
+        };
+        let mut record: SessionRecord = decode(&bytes)?;
+        let now = now_ms();
+        if now - record.last_seen_ms > idle_timeout_ms {
+            self.delete_session(token)?;
+            return Ok(None);
+        }
+        if now - record.last_seen_ms > TOUCH_INTERVAL_MS {
+            record.last_seen_ms = now;
+            // A lost touch only shortens the session; it needs no flush and no transaction.
+            self.sessions
+                .compare_and_swap(hash, Some(bytes), Some(encode(&record)))?
+                .ok();
+        }
+        Ok(Some(record.user_id))
+    }
+
+    pub fn delete_session(&self, token: &str) -> ApiResult<()> {
+        let hash = token_hash(token);
+        if let Some(bytes) = self.sessions.remove(hash)? {
+            let record: SessionRecord = decode(&bytes)?;
+            self.user_sessions
+                .remove(session_index_key(record.user_id, &hash))?;
+        }
+        Ok(())
+    }
+
+    /// Ends every session of `user` (withdrawal; later bans).
+    pub fn end_sessions_of(&self, user: UserId) -> ApiResult<()> {
+        for item in self.user_sessions.scan_prefix(user.to_be_bytes()) {
+            let (key, _) = item?;
+            self.sessions.remove(&key[8..])?;
+            self.user_sessions.remove(key)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes sessions idle longer than `idle_timeout_ms`; returns how many.
+    pub fn sweep_sessions(&self, idle_timeout_ms: i64) -> ApiResult<usize> {
+        let now = now_ms();
+        let mut swept = 0;
+        for item in self.sessions.iter() {
+            let (hash, bytes) = item?;
+            let record: SessionRecord = decode(&bytes)?;
+            if now - record.last_seen_ms > idle_timeout_ms {
+                self.sessions.remove(&hash)?;
+                self.user_sessions
+                    .remove(session_index_key(record.user_id, &hash))?;
+                swept += 1;
+            }
+        }
+        Ok(swept)
+    }
+}
+
+fn session_index_key(user: UserId, hash: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(8 + hash.len());
+    key.extend_from_slice(&user.to_be_bytes());
+    key.extend_from_slice(hash);
+    key
+}

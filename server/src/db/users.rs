@@ -1,0 +1,198 @@
+//! Users: accounts, profiles and pickable state. Every change the matcher must learn of
+//! bumps the user's version and writes an outbox event in the same transaction.
+
+use super::{abort, decode, encode, now_ms, outbox, tx_error, Db, TxResult};
+use crate::account::{Email, Nickname};
+use crate::error::{ApiError, ApiResult};
+use serde::{Deserialize, Serialize};
+use sled::transaction::{Transactional, TransactionalTree};
+use std::sync::atomic::Ordering;
+use storage::events::{UserEvent, UserRemoved, UserUpserted};
+use storage::profile::Profile;
+use storage::UserId;
+
+/// `USER` | `OPERATOR` | `ADMIN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    User,
+    Operator,
+    Admin,
+}
+
+/// One user as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub email: String,
+    pub nickname: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub created_at_ms: i64,
+    pub profile: Option<Profile>,
+    pub dont_pick_me: bool,
+    pub withdrawn: bool,
+    /// Grows with every change the matcher must learn of.
+    pub version: u64,
+}
+
+impl UserRecord {
+    /// May others be matched with this user?
+    pub fn pickable(&self) -> bool {
+        !self.dont_pick_me && !self.withdrawn && self.profile.is_some()
+    }
+
+    /// The event that tells the matcher this user's current state; `None` while the user has
+    /// no profile (the matcher has never heard of them).
+    fn event(&self) -> Option<UserEvent> {
+        let profile = self.profile.as_ref()?;
+        Some(if self.withdrawn {
+            UserEvent::Removed(UserRemoved {
+                user_id: self.id,
+                version: self.version,
+            })
+        } else {
+            UserEvent::Upserted(UserUpserted {
+                user_id: self.id,
+                version: self.version,
+                features: profile.features(self.pickable()),
+            })
+        })
+    }
+}
+
+/// Reads a user inside a transaction.
+pub fn read_in(users: &TransactionalTree, id: UserId) -> TxResult<Option<UserRecord>> {
+    match users.get(id.to_be_bytes())? {
+        Some(bytes) => Ok(Some(decode(&bytes).map_err(abort)?)),
+        None => Ok(None),
+    }
+}
+
+/// Bumps the version, stores the user and queues the event for the matcher.
+fn publish_in(
+    users: &TransactionalTree,
+    outbox: &TransactionalTree,
+    user: &mut UserRecord,
+) -> TxResult<()> {
+    user.version += 1;
+    users.insert(&user.id.to_be_bytes(), encode(user))?;
+    if let Some(event) = user.event() {
+        outbox::push_in(outbox, user.id, &event)?;
+    }
+    Ok(())
+}
+
+impl Db {
+    pub fn user(&self, id: UserId) -> ApiResult<Option<UserRecord>> {
+        self.users
+            .get(id.to_be_bytes())?
+            .map(|bytes| decode(&bytes))
+            .transpose()
+    }
+
+    pub fn user_by_email(&self, email: &Email) -> ApiResult<Option<UserRecord>> {
+        match self.emails.get(email.key())? {
+            Some(id) => self.user(UserId(u64::from_be_bytes(
+                id.as_ref()
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("bad email index entry"))?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Creates a user; 409 when the email or nickname is taken.
+    pub fn create_user(
+        &self,
+        email: &Email,
+        nickname: &Nickname,
+        password_hash: String,
+    ) -> ApiResult<UserRecord> {
+        let id = UserId(self.generate_id()?);
+        let user = UserRecord {
+            id,
+            email: email.as_str().to_owned(),
+            nickname: nickname.as_str().to_owned(),
+            password_hash,
+            role: Role::User,
+            created_at_ms: now_ms(),
+            profile: None,
+            dont_pick_me: false,
+            withdrawn: false,
+            version: 0,
+        };
+        (&self.users, &self.emails, &self.nicknames)
+            .transaction(|(users, emails, nicknames)| {
+                if emails.get(email.key())?.is_some() {
+                    return Err(abort(ApiError::Conflict(
+                        "this email is already registered".into(),
+                    )));
+                }
+                if nicknames.get(nickname.key())?.is_some() {
+                    return Err(abort(ApiError::Conflict("this nickname is taken".into())));
+                }
+                emails.insert(email.key().as_bytes(), &id.to_be_bytes())?;
+                nicknames.insert(nickname.key().as_bytes(), &id.to_be_bytes())?;
+                users.insert(&id.to_be_bytes(), encode(&user))?;
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        self.counters.users.fetch_add(1, Ordering::Relaxed);
+        Ok(user)
+    }
+
+    /// Applies `change` to a live user, then stores it and queues its event, atomically.
+    fn change_user(
+        &self,
+        id: UserId,
+        change: impl Fn(&mut UserRecord) -> Result<(), ApiError>,
+    ) -> ApiResult<UserRecord> {
+        let changed = (&self.users, &self.outbox)
+            .transaction(|(users, outbox)| {
+                let mut user = read_in(users, id)?
+                    .filter(|u| !u.withdrawn)
+                    .ok_or_else(|| abort(ApiError::Unauthenticated))?;
+                change(&mut user).map_err(abort)?;
+                publish_in(users, outbox, &mut user)?;
+                Ok(user)
+            })
+            .map_err(tx_error)?;
+        self.outbox_added.notify_one();
+        Ok(changed)
+    }
+
+    /// Sets the profile. Gender cannot change once set.
+    pub fn save_profile(&self, id: UserId, profile: Profile) -> ApiResult<UserRecord> {
+        self.change_user(id, |user| {
+            if let Some(old) = &user.profile {
+                if old.gender != profile.gender {
+                    return Err(ApiError::unprocessable(
+                        "GENDER_LOCKED",
+                        "gender cannot change once set",
+                    ));
+                }
+            }
+            user.profile = Some(profile.clone());
+            Ok(())
+        })
+    }
+
+    pub fn set_dont_pick_me(&self, id: UserId, dont_pick_me: bool) -> ApiResult<UserRecord> {
+        self.change_user(id, |user| {
+            user.dont_pick_me = dont_pick_me;
+            Ok(())
+        })
+    }
+
+    /// Withdraws: the user leaves the pool at once; their records stay.
+    pub fn withdraw(&self, id: UserId) -> ApiResult<UserRecord> {
+        let user = self.change_user(id, |user| {
+            user.withdrawn = true;
+            Ok(())
+        })?;
+        self.counters.users.fetch_sub(1, Ordering::Relaxed);
+        self.end_sessions_of(id)?;
+        Ok(user)
+    }
+}

@@ -1,0 +1,92 @@
+use crate::account::{Email, Nickname, Password};
+use crate::auth::{password, session::COOKIE_NAME, CurrentUser};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::views::MeView;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignupBody {
+    email: String,
+    password: String,
+    nickname: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    email: String,
+    password: String,
+}
+
+fn session_cookie(token: String) -> Cookie<'static> {
+    Cookie::build((COOKIE_NAME, token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .build()
+}
+
+pub async fn signup(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<SignupBody>,
+) -> ApiResult<impl IntoResponse> {
+    let email = Email::parse(&body.email)?;
+    let nickname = Nickname::parse(&body.nickname)?;
+    let password = Password::parse(&body.password)?;
+    let hash = password::hash(password.expose().to_owned()).await?;
+    let user = state.db.create_user(&email, &nickname, hash)?;
+    let token = state.db.create_session(user.id)?;
+    state.db.durable().await?;
+    let jar = jar.add(session_cookie(token));
+    Ok((
+        StatusCode::CREATED,
+        jar,
+        Json(json!({ "user": MeView::new(&user, 0) })),
+    ))
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult<impl IntoResponse> {
+    // A malformed email cannot belong to anyone: same answer as a wrong password.
+    let user = match Email::parse(&body.email) {
+        Ok(email) => state.db.user_by_email(&email)?.filter(|u| !u.withdrawn),
+        Err(_) => None,
+    };
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    if !password::verify(body.password, hash).await? {
+        return Err(ApiError::BadCredentials);
+    }
+    let user = user.expect("verified against a user's hash");
+    let token = state.db.create_session(user.id)?;
+    state.db.durable().await?;
+    let match_count = state.db.matches_of(user.id)?.len();
+    let jar = jar.add(session_cookie(token));
+    Ok((
+        jar,
+        Json(json!({ "user": MeView::new(&user, match_count) })),
+    ))
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    jar: CookieJar,
+) -> ApiResult<impl IntoResponse> {
+    state.db.delete_session(&current.token)?;
+    state.db.durable().await?;
+    let jar = jar.remove(Cookie::build(COOKIE_NAME).path("/"));
+    Ok((StatusCode::NO_CONTENT, jar))
+}

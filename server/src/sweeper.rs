@@ -1,0 +1,22 @@
+//! Deletes idle sessions now and then, so the sessions tree does not grow without bound.
+
+use crate::db::Db;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const SWEEP_INTERVAL: Duration = Duration::from_secs(300);
+
+pub async fn run(db: Arc<Db>, idle_timeout_ms: i64, cancel: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(SWEEP_INTERVAL) => {}
+            () = cancel.cancelled() => return,
+        }
+        match db.sweep_sessions(idle_timeout_ms) {
+            Ok(swept) if swept > 0 => tracing::info!(swept, "idle sessions deleted"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+        }
+    }
+}
