@@ -1,1 +1,13 @@
+//! Helpers for COMAtching's whole-system tests: a real nats-server per test, the server and
+//! matcher in-process or as real processes, and a typed HTTP client.
 
+pub mod api;
+pub mod app;
+pub mod nats;
+pub mod poll;
+pub mod process;
+
+pub use api::{profile, ApiClient, Reply};
+pub use app::{spawn_app, TestApp};
+pub use nats::NatsServer;
+pub use poll::wait_until;

@@ -1,0 +1,171 @@
+//! A typed client for the HTTP API, one cookie jar per client (one per user).
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// A reply: status and JSON body (`Value::Null` when there is none).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The API error code, if this is an error.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the status and returns the body.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected reply: {}",
+            self.body
+        );
+        self.body
+    }
+
+    /// Asserts an error status and code.
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status.as_u16(), self.code()),
+            (status, code),
+            "reply: {}",
+            self.body
+        );
+        let message = self.body["error"]["message"].as_str().unwrap_or("");
+        assert!(
+            !message.is_empty(),
+            "an error needs a message: {}",
+            self.body
+        );
+    }
+}
+
+/// A valid profile body.
+pub fn profile(gender: &str, major: &str, contact: &str) -> Value {
+    json!({
+        "gender": gender,
+        "birth_year": 2003,
+        "mbti": "ENFP",
+        "major": major,
+        "hobbies": ["축구", "영화"],
+        "contact_frequency": "NORMAL",
+        "contact": {"type": "KAKAO", "id": contact},
+        "song": "봄날",
+        "comment": "안녕하세요",
+    })
+}
+
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl ApiClient {
+    pub fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("http client");
+        Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends `method path` with an optional JSON body.
+    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        Self::reply(request.send().await.expect("request sent")).await
+    }
+
+    /// Sends a raw body with a content type (for malformed and oversized bodies).
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        Self::reply(request.send().await.expect("request sent")).await
+    }
+
+    async fn reply(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let bytes = response.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!(
+                    "non-JSON reply {status}: {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Reply { status, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.call(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn signup(&self, email: &str, nickname: &str) -> Reply {
+        self.post(
+            "/api/auth/signup",
+            &json!({"email": email, "password": "password123", "nickname": nickname}),
+        )
+        .await
+    }
+
+    pub async fn put_profile(&self, profile: &Value) -> Reply {
+        self.put("/api/me/profile", profile).await
+    }
+
+    pub async fn set_dont_pick_me(&self, dont_pick_me: bool) -> Reply {
+        self.put("/api/me/pickable", &json!({"dont_pick_me": dont_pick_me}))
+            .await
+    }
+
+    pub async fn request_match(&self) -> Reply {
+        self.post("/api/matches", &json!({"options": {}})).await
+    }
+
+    /// Signs up as `nickname` and fills in a profile; returns the user's id.
+    pub async fn join(&self, nickname: &str, gender: &str, major: &str) -> String {
+        let user = self
+            .signup(&format!("{nickname}@test.ac.kr"), nickname)
+            .await
+            .expect(201);
+        self.put_profile(&profile(gender, major, &format!("kakao_{nickname}")))
+            .await
+            .expect(200);
+        user["user"]["id"].as_str().expect("id").to_owned()
+    }
+}

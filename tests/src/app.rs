@@ -1,0 +1,185 @@
+//! `spawn_app()`: a whole system on loopback with its own nats-server and data directories.
+
+use crate::api::ApiClient;
+use crate::nats::NatsServer;
+use crate::poll::wait_until;
+use crate::process::Proc;
+use std::path::PathBuf;
+use std::time::Duration;
+use storage::broker::{MATCH_SUBJECT, USERS_STREAM};
+use storage::columnar::{self, FeatureTable};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How long asynchronous effects in these tests may take.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A server or matcher running inside the test process.
+struct InProcess {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl InProcess {
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .expect("task panicked")
+            .expect("stopped cleanly");
+    }
+}
+
+pub struct TestApp {
+    pub nats: NatsServer,
+    pub dir: tempfile::TempDir,
+    pub base: String,
+    server: Option<InProcess>,
+    matcher: Option<InProcess>,
+}
+
+/// Starts nats-server, the server and an in-process matcher.
+pub async fn spawn_app() -> TestApp {
+    let mut app = spawn_app_without_matcher().await;
+    app.start_matcher().await;
+    app
+}
+
+/// Starts nats-server and the server only (the test brings its own matcher, or none).
+pub async fn spawn_app_without_matcher() -> TestApp {
+    let nats = NatsServer::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = comatching_server::Config::new(&dir.path().join("server"), &nats.url());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(comatching_server::run(config, listener, async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        nats,
+        dir,
+        base,
+        server: Some(InProcess { stop, task }),
+        matcher: None,
+    }
+}
+
+impl TestApp {
+    /// A new client with its own cookie jar.
+    pub fn client(&self) -> ApiClient {
+        ApiClient::new(&self.base)
+    }
+
+    pub fn matcher_dir(&self) -> PathBuf {
+        self.dir.path().join("matcher")
+    }
+
+    pub fn matcher_config(&self) -> comatching_matcher::Config {
+        comatching_matcher::Config::new(&self.nats.url(), &self.matcher_dir(), "test")
+    }
+
+    pub async fn start_matcher(&mut self) {
+        assert!(self.matcher.is_none(), "matcher already running");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(comatching_matcher::run(self.matcher_config(), async {
+            let _ = stopped.await;
+        }));
+        self.matcher = Some(InProcess { stop, task });
+    }
+
+    pub async fn stop_matcher(&mut self) {
+        if let Some(matcher) = self.matcher.take() {
+            matcher.stop().await;
+        }
+    }
+
+    /// The matcher as a real process (to SIGKILL it), logging into the test's directory.
+    pub fn spawn_matcher_process(&self, log_name: &str) -> Proc {
+        let args = [
+            "--nats-url".to_owned(),
+            self.nats.url(),
+            "--data-dir".to_owned(),
+            self.matcher_dir().display().to_string(),
+            "--instance".to_owned(),
+            "test".to_owned(),
+        ];
+        Proc::spawn("comatching-matcher", &args, &self.dir.path().join(log_name))
+    }
+
+    /// The matcher's feature file as it is on disk now, if it is readable.
+    pub fn matcher_table(&self) -> Option<FeatureTable> {
+        columnar::load(&comatching_matcher::config::table_path(&self.matcher_dir())).ok()
+    }
+
+    pub async fn jetstream(&self) -> async_nats::jetstream::Context {
+        let client = async_nats::connect(self.nats.url())
+            .await
+            .expect("connect to NATS");
+        async_nats::jetstream::new(client)
+    }
+
+    /// The `USERS` stream's last sequence and message count.
+    pub async fn stream_state(&self) -> Option<(u64, u64)> {
+        let mut stream = self.jetstream().await.get_stream(USERS_STREAM).await.ok()?;
+        let info = stream.info().await.ok()?;
+        Some((info.state.last_sequence, info.state.messages))
+    }
+
+    /// Waits until the matcher's file holds everything in the stream, and returns it.
+    pub async fn wait_matcher_synced(&self) -> FeatureTable {
+        wait_until(
+            "the matcher's file to catch up with the stream",
+            DEADLINE,
+            || async {
+                let (last, _) = self.stream_state().await?;
+                let table = self.matcher_table()?;
+                (last > 0 && table.last_sequence() == last).then_some(table)
+            },
+        )
+        .await
+    }
+
+    /// Waits until the server's outbox is empty (every event acknowledged by JetStream).
+    pub async fn wait_outbox_empty(&self) {
+        let client = self.client();
+        wait_until("the outbox to drain", DEADLINE, || async {
+            let ready = client.get("/readyz").await;
+            (ready.status == 200 && ready.body["outbox"] == 0).then_some(())
+        })
+        .await
+    }
+
+    /// Waits until some matcher answers on the match subject.
+    pub async fn wait_matcher_answers(&self) {
+        let client = async_nats::connect(self.nats.url())
+            .await
+            .expect("connect to NATS");
+        wait_until("the matcher to answer requests", DEADLINE, || async {
+            let request = client.request(MATCH_SUBJECT, "ping".into());
+            tokio::time::timeout(Duration::from_millis(500), request)
+                .await
+                .ok()?
+                .ok()
+                .map(drop)
+        })
+        .await
+    }
+
+    /// Joins, syncs and waits for the matcher: the usual start of a match test.
+    pub async fn ready_for_matches(&self) {
+        self.wait_outbox_empty().await;
+        self.wait_matcher_synced().await;
+        self.wait_matcher_answers().await;
+    }
+
+    /// Stops everything cleanly.
+    pub async fn stop(mut self) {
+        self.stop_matcher().await;
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+    }
+}
