@@ -164,15 +164,13 @@ impl FeatureTable {
         let row = match self.row_of.get(&user) {
             Some(&row) if self.columns.versions[row] >= version => return false,
             Some(&row) => row,
-            None => match event {
-                // Nothing to remove, but remember the version so an older upsert stays out.
-                UserEvent::Removed(_) | UserEvent::Upserted(_) => self.push_row(user),
-            },
+            // A removal of an unknown user still gets a row: its version keeps older upserts out.
+            None => self.push_row(user),
         };
         self.columns.versions[row] = version;
         match event {
             UserEvent::Upserted(up) => self.write_features(row, &up.features),
-            UserEvent::Removed(_) => self.columns.status[row] = status::REMOVED,
+            UserEvent::Removed(_) => self.clear_features(row),
         }
         true
     }
@@ -195,6 +193,19 @@ impl FeatureTable {
         }
         self.row_of.insert(user, row);
         row
+    }
+
+    /// Makes `row` a tombstone: removed, with no features left, exactly as a row that was
+    /// only ever removed (so a rebuilt table equals the one it replaces).
+    fn clear_features(&mut self, row: usize) {
+        let c = &mut self.columns;
+        c.gender[row] = 0;
+        c.birth_year[row] = 0;
+        c.mbti[row] = 0;
+        c.hobby_mask[row] = 0;
+        c.contact_frequency[row] = 0;
+        c.major[row] = 0;
+        c.status[row] = status::REMOVED;
     }
 
     fn write_features(&mut self, row: usize, features: &Features) {
@@ -288,6 +299,22 @@ mod tests {
         assert!(table.apply(&removed));
         assert!(!table.apply(&upsert(4, 4, "수학과")));
         assert_eq!(table.row(0).status, status::REMOVED);
+    }
+
+    #[test]
+    fn removal_leaves_the_same_row_however_the_user_got_there() {
+        let removed = |id| {
+            UserEvent::Removed(UserRemoved {
+                user_id: UserId(id),
+                version: 9,
+            })
+        };
+        let mut lived = FeatureTable::new();
+        lived.apply(&upsert(1, 1, "수학과"));
+        lived.apply(&removed(1));
+        let mut rebuilt = FeatureTable::new();
+        rebuilt.apply(&removed(1));
+        assert_eq!(lived.row(0), rebuilt.row(0));
     }
 
     #[test]
