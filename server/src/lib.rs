@@ -8,6 +8,7 @@ pub mod account;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod matchmaker;

@@ -196,3 +196,31 @@ async fn sessions_log_in_and_out() {
     assert_eq!(app.client().get("/healthz").await.status, 200);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_csv_writes_the_live_table_without_contacts() {
+    let app = spawn_app().await;
+    let a = app.client();
+    let a_id = a.join("csv_a", "MALE", "=cmd|' /C calc'!A0").await;
+    app.client().join("csv_b", "FEMALE", "경영학과").await;
+    app.wait_outbox_empty().await;
+    app.wait_matcher_synced().await;
+
+    let out = app.dir.path().join("candidates.csv");
+    let table = comatching_matcher::config::table_path(&app.matcher_dir());
+    assert_eq!(
+        comatching_matcher::export::export_csv(&table, &out).unwrap(),
+        2
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "uuid,age,contactFrequency,gender,hobby,major,mbti,birthYear,hobbyMask,pickable,version"
+    );
+    let row_a = lines.find(|l| l.starts_with(&format!("{a_id},"))).unwrap();
+    assert!(row_a.contains(",MALE,SPORTS|CULTURE_ART,"), "{row_a}");
+    assert!(row_a.contains("'=cmd"), "formula not escaped: {row_a}");
+    assert!(!text.contains("kakao_"), "a contact leaked into the export");
+    app.stop().await;
+}

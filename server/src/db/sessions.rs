@@ -104,3 +104,42 @@ fn session_index_key(user: UserId, hash: &[u8]) -> Vec<u8> {
     key.extend_from_slice(hash);
     key
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sessions_end_when_idle_logged_out_or_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let (alice, bob) = (UserId(1), UserId(2));
+        let token = db.create_session(alice).unwrap();
+        assert_eq!(db.session_user(&token, 60_000).unwrap(), Some(alice));
+        assert_eq!(db.session_user("forged", 60_000).unwrap(), None);
+
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(
+            db.session_user(&token, 1).unwrap(),
+            None,
+            "idle past the timeout"
+        );
+        assert_eq!(
+            db.session_user(&token, 60_000).unwrap(),
+            None,
+            "and deleted"
+        );
+
+        let kept = db.create_session(bob).unwrap();
+        let logged_out = db.create_session(bob).unwrap();
+        db.delete_session(&logged_out).unwrap();
+        assert_eq!(db.session_user(&logged_out, 60_000).unwrap(), None);
+        let idle = db.create_session(alice).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(db.sweep_sessions(60_000).unwrap(), 0);
+        assert_eq!(db.sweep_sessions(1).unwrap(), 2);
+        assert_eq!(db.session_user(&idle, 60_000).unwrap(), None);
+        assert_eq!(db.session_user(&kept, 60_000).unwrap(), None);
+        assert!(db.user_sessions.is_empty(), "the index is cleaned too");
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test: installs what the tests need when it is missing, checks formatting and lints,
+# builds the binaries (crash tests start them as processes), then runs every test.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+# shellcheck source=lib/nats.sh
+source scripts/lib/nats.sh
+
+NATS_SERVER_BIN=$(ensure_nats_server "$root")
+export NATS_SERVER_BIN
+echo "using $("$NATS_SERVER_BIN" --version)"
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo build --workspace --bins --quiet
+cargo test --workspace --quiet "$@"
