@@ -78,14 +78,15 @@ async fn follow(
         start = 1;
     }
     let consumer = recreate_consumer(&stream, consumer_name, start).await?;
+    let pending = consumer.cached_info().num_pending;
     let mut messages = consumer.messages().await.context("start pulling")?;
     tracing::info!(
         consumer = consumer_name,
         start,
-        stream_last,
+        pending,
         "following the USERS stream"
     );
-    if stream_last < start {
+    if pending == 0 {
         caught_up.send_replace(true);
     }
     loop {

@@ -32,19 +32,23 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         .context("connect to NATS")?;
     let cancel = CancellationToken::new();
     let (caught_up_tx, caught_up_rx) = tokio::sync::watch::channel(false);
-    let consumer = tokio::spawn(consumer::run(
-        client.clone(),
-        store.clone(),
-        config.consumer_name(),
-        caught_up_tx,
-        cancel.clone(),
-    ));
-    let service = tokio::spawn(service::run(
-        client.clone(),
-        store.clone(),
-        caught_up_rx,
-        cancel.clone(),
-    ));
+    // Either task ending (an error, or a panic) stops the whole matcher rather than leaving
+    // it half alive.
+    let consumer = tokio::spawn({
+        let (client, store, cancel) = (client.clone(), store.clone(), cancel.clone());
+        let name = config.consumer_name();
+        async move {
+            let _stop_all = cancel.clone().drop_guard();
+            consumer::run(client, store, name, caught_up_tx, cancel).await
+        }
+    });
+    let service = tokio::spawn({
+        let (client, store, cancel) = (client.clone(), store.clone(), cancel.clone());
+        async move {
+            let _stop_all = cancel.clone().drop_guard();
+            service::run(client, store, caught_up_rx, cancel).await
+        }
+    });
     tokio::select! {
         () = shutdown => tracing::info!("shutting down"),
         () = cancel.cancelled() => {}

@@ -32,12 +32,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,async_nats=warn".into()),
-        )
-        .init();
+    storage::process::init_logging("info,async_nats=warn");
     let cli = Cli::parse();
     match cli.command {
         Some(Command::ExportCsv { out, data_dir }) => {
@@ -45,16 +40,6 @@ async fn main() -> anyhow::Result<()> {
             println!("wrote {rows} rows to {}", out.display());
             Ok(())
         }
-        None => comatching_matcher::run(cli.run, shutdown_signal()).await,
-    }
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("install the SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
+        None => comatching_matcher::run(cli.run, storage::process::shutdown_signal()).await,
     }
 }

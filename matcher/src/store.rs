@@ -56,3 +56,44 @@ impl TableStore {
         columnar::save(&self.path, &self.read())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use storage::events::{Features, UserEvent, UserUpserted};
+    use storage::profile::{ContactFrequency, Gender, Mbti};
+    use storage::UserId;
+
+    #[test]
+    fn opens_the_file_or_starts_empty_when_asked_to_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("features.bin");
+        let store = TableStore::open(&path, false).unwrap();
+        store.write().apply(&UserEvent::Upserted(UserUpserted {
+            user_id: UserId(1),
+            version: 1,
+            features: Features {
+                gender: Gender::Male,
+                birth_year: 2000,
+                mbti: Mbti::parse("INFJ").unwrap(),
+                hobby_mask: 1,
+                contact_frequency: ContactFrequency::Rare,
+                major: "수학과".into(),
+                pickable: true,
+            },
+        }));
+        store.write().advance_sequence(7);
+        store.persist().unwrap();
+
+        let reopened = TableStore::open(&path, false).unwrap();
+        assert_eq!(
+            (reopened.read().len(), reopened.read().last_sequence()),
+            (1, 7)
+        );
+        let rebuilt = TableStore::open(&path, true).unwrap();
+        assert_eq!(
+            (rebuilt.read().len(), rebuilt.read().last_sequence()),
+            (0, 0)
+        );
+    }
+}

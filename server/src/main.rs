@@ -30,12 +30,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,async_nats=warn,tower_http=warn".into()),
-        )
-        .init();
+    storage::process::init_logging("info,async_nats=warn,tower_http=warn");
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Demo { users, data_dir }) => {
@@ -55,17 +50,7 @@ async fn main() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(cli.config.http_addr)
                 .await
                 .with_context(|| format!("bind {}", cli.config.http_addr))?;
-            comatching_server::run(cli.config, listener, shutdown_signal()).await
+            comatching_server::run(cli.config, listener, storage::process::shutdown_signal()).await
         }
-    }
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("install the SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
     }
 }

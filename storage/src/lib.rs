@@ -13,6 +13,7 @@ pub mod field_error;
 pub mod ids;
 pub mod matching;
 pub mod options;
+pub mod process;
 pub mod profile;
 pub mod seoul;
 

@@ -140,13 +140,23 @@ impl Db {
         Ok(records)
     }
 
+    /// How many matches `user` asked for and got.
+    pub fn match_count(&self, user: UserId) -> ApiResult<usize> {
+        count_prefix(&self.user_matches, user)
+    }
+
     /// How many times others were matched with `user`.
     pub fn picked_me_count(&self, user: UserId) -> ApiResult<usize> {
-        let mut count = 0;
-        for item in self.picked_me.scan_prefix(user.to_be_bytes()) {
-            item?;
-            count += 1;
-        }
-        Ok(count)
+        count_prefix(&self.picked_me, user)
     }
+}
+
+/// How many keys of `tree` start with `user`'s id.
+fn count_prefix(tree: &sled::Tree, user: UserId) -> ApiResult<usize> {
+    let mut count = 0;
+    for item in tree.scan_prefix(user.to_be_bytes()) {
+        item?;
+        count += 1;
+    }
+    Ok(count)
 }

@@ -72,7 +72,7 @@ pub async fn login(
     let user = user.expect("verified against a user's hash");
     let token = state.db.create_session(user.id)?;
     state.db.durable().await?;
-    let match_count = state.db.matches_of(user.id)?.len();
+    let match_count = state.db.match_count(user.id)?;
     let jar = jar.add(session_cookie(token));
     Ok((
         jar,

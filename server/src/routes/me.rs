@@ -14,7 +14,7 @@ use storage::profile::{Profile, ProfileDraft};
 use storage::seoul;
 
 pub async fn me(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<MeView>> {
-    let match_count = state.db.matches_of(current.user.id)?.len();
+    let match_count = state.db.match_count(current.user.id)?;
     Ok(Json(MeView::new(&current.user, match_count)))
 }
 
