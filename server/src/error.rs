@@ -15,6 +15,8 @@ pub enum ApiError {
     Unauthenticated,
     #[error("wrong email or password")]
     BadCredentials,
+    #[error("your role may not do this")]
+    Forbidden,
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -28,6 +30,10 @@ pub enum ApiError {
     Unprocessable { code: &'static str, message: String },
     #[error("method not allowed")]
     MethodNotAllowed,
+    #[error("not enough points")]
+    InsufficientPoints,
+    #[error("you have reached the limit of {0} matches")]
+    MatchLimit(u64),
     #[error("nobody can be matched with you right now")]
     NoCandidate,
     #[error("the matcher is not reachable; nothing was charged, try again shortly")]
@@ -49,12 +55,15 @@ impl ApiError {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
             Self::BadCredentials => (StatusCode::UNAUTHORIZED, "BAD_CREDENTIALS"),
+            Self::Forbidden => (StatusCode::FORBIDDEN, "FORBIDDEN"),
             Self::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
             Self::Invalid(e) => return (StatusCode::UNPROCESSABLE_ENTITY, e.code()),
             Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, *code),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
+            Self::InsufficientPoints => (StatusCode::PAYMENT_REQUIRED, "INSUFFICIENT_POINTS"),
+            Self::MatchLimit(_) => (StatusCode::TOO_MANY_REQUESTS, "MATCH_LIMIT"),
             Self::NoCandidate => (StatusCode::NOT_FOUND, "NO_CANDIDATE"),
             Self::MatcherUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "MATCHER_UNAVAILABLE"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
@@ -63,10 +72,22 @@ impl ApiError {
     }
 }
 
-/// Builds the error body; also used for responses made outside handlers (panics, limits).
+/// An error response made outside handlers (panics, readiness).
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "error": { "code": code, "message": message } });
     (status, axum::Json(body)).into_response()
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
+    /// The JSON body this error answers with.
+    pub fn body(&self) -> serde_json::Value {
+        let (_, code) = self.status_and_code();
+        json!({ "error": { "code": code, "message": self.to_string() } })
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -74,8 +95,7 @@ impl IntoResponse for ApiError {
         if let Self::Internal(e) = &self {
             tracing::error!(error = %format!("{e:#}"), "internal error");
         }
-        let (status, code) = self.status_and_code();
-        error_response(status, &code, &self.to_string())
+        (self.status(), axum::Json(self.body())).into_response()
     }
 }
 

@@ -1,8 +1,9 @@
 //! Extractors that turn bad requests into our error format.
 
 use crate::error::ApiError;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
@@ -40,4 +41,32 @@ fn reject(rejection: JsonRejection) -> ApiError {
         other => other.body_text(),
     };
     ApiError::BadRequest(message)
+}
+
+/// `axum::extract::Query`, but a query string that does not fit is our 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::BadRequest(
+                format!("the query does not fit: {}", e.body_text()),
+            )),
+            Err(other) => Err(ApiError::BadRequest(other.body_text())),
+        }
+    }
+}
+
+/// Parses an id from a path; anything that is not one is simply not found.
+pub fn path_id(text: &str) -> Result<u64, ApiError> {
+    storage::UserId::parse(text)
+        .map(|id| id.0)
+        .ok_or(ApiError::NotFound)
 }

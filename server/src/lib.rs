@@ -5,6 +5,7 @@
 //! queue group over NATS request/reply.
 
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -12,10 +13,12 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod matchmaker;
+pub mod pricing;
 pub mod relay;
 pub mod routes;
 pub mod state;
 pub mod sweeper;
+pub mod user_locks;
 pub mod views;
 
 pub use config::Config;
@@ -26,14 +29,29 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-/// Serves the API on `listener` until `shutdown` completes, then stops the background tasks
-/// and flushes the database.
+/// Opens the database in `config.data_dir` and serves until `shutdown` completes.
 pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let db = db::Db::open(&config.data_dir)?;
+    serve(db, config, listener, shutdown).await
+}
+
+/// Serves the API over an open database on `listener` until `shutdown` completes, then stops
+/// the background tasks and flushes the database. Releases reservations a crash left first.
+pub async fn serve(
+    db: Arc<db::Db>,
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let released = db.release_all_reservations()?;
+    if released > 0 {
+        tracing::warn!(released, "released reservations left by a crash");
+    }
+    db.flush()?;
     let nats = config
         .nats
         .connect("comatching-server")
@@ -54,6 +72,7 @@ pub async fn run(
         db: db.clone(),
         nats: nats.clone(),
         config: Arc::new(config),
+        user_locks: Arc::default(),
     };
     tracing::info!(%address, "listening");
     let stop = cancel.clone();

@@ -17,6 +17,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Admin accounts (the server must be stopped).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Check the ledger of a stopped server's data; exits non-zero on any violation.
+    /// (A running server answers the same check at GET /api/admin/audit.)
+    Audit {
+        /// The server's data directory.
+        #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
+        data_dir: PathBuf,
+    },
     /// Fill an empty database with synthetic students (the server must be stopped).
     Demo {
         /// How many demo users.
@@ -28,11 +38,63 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Make an admin (or make an existing account an admin with this password).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input (required: passwords do
+        /// not belong on command lines).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// The nickname of a new account.
+        #[arg(long, default_value = "관리자")]
+        nickname: String,
+        /// The server's data directory.
+        #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
+        data_dir: PathBuf,
+    },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     storage::process::init_logging("info,async_nats=warn,tower_http=warn");
     let cli = Cli::parse();
     match cli.command {
+        Some(Command::Admin(AdminCommand::Create {
+            email,
+            nickname,
+            data_dir,
+            ..
+        })) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("read the password from stdin")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let db = Db::open(&data_dir)?;
+            let admin =
+                comatching_server::admin::create_admin(&db, &email, password, &nickname).await?;
+            println!("admin {} (id {}) is ready", admin.email, admin.id);
+            Ok(())
+        }
+        Some(Command::Audit { data_dir }) => {
+            let db = Db::open(&data_dir)?;
+            let report = db.audit(None).map_err(|e| anyhow::anyhow!("{e}"))?;
+            for violation in &report.violations {
+                println!("VIOLATION: {violation}");
+            }
+            println!(
+                "audit: {} users checked, {} violations",
+                report.users_checked,
+                report.violations.len()
+            );
+            if !report.ok {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Some(Command::Demo { users, data_dir }) => {
             let db = Db::open(&data_dir)?;
             let added = demo::seed(&db, users).await?;

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::user_locks::UserLocks;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -9,4 +10,6 @@ pub struct AppState {
     pub db: Arc<Db>,
     pub nats: async_nats::Client,
     pub config: Arc<Config>,
+    /// One match request per user at a time.
+    pub user_locks: Arc<UserLocks>,
 }

@@ -1,4 +1,5 @@
-//! Deletes idle sessions now and then, so the sessions tree does not grow without bound.
+//! Deletes idle sessions and expired idempotency replies now and then, so neither tree grows
+//! without bound.
 
 use crate::db::Db;
 use std::sync::Arc;
@@ -17,6 +18,11 @@ pub async fn run(db: Arc<Db>, idle_timeout_ms: i64, cancel: CancellationToken) {
             Ok(swept) if swept > 0 => tracing::info!(swept, "idle sessions deleted"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+        }
+        match db.sweep_replies() {
+            Ok(swept) if swept > 0 => tracing::info!(swept, "expired idempotency replies deleted"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "idempotency sweep failed"),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! JSON shapes of API.md's replies. Ids are strings: opaque, and safe for JavaScript.
 
+use crate::db::charges::{ChargeRecord, ChargeStatus};
 use crate::db::matches::MatchRecord;
+use crate::db::points::{EntryKind, LedgerEntry};
 use crate::db::users::{Role, UserRecord};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -20,13 +22,13 @@ pub struct MeView {
 }
 
 impl MeView {
-    pub fn new(user: &UserRecord, match_count: usize) -> Self {
+    pub fn new(user: &UserRecord, match_count: usize, points: u64) -> Self {
         Self {
             id: user.id.to_string(),
             email: user.email.clone(),
             nickname: user.nickname.clone(),
             role: user.role,
-            points: 0,
+            points,
             profile: user.profile.clone(),
             dont_pick_me: user.dont_pick_me,
             match_count,
@@ -89,4 +91,54 @@ pub fn timestamp(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A charge request.
+#[derive(Serialize)]
+pub struct ChargeView {
+    pub id: String,
+    pub amount: u64,
+    pub depositor_name: String,
+    pub status: ChargeStatus,
+    pub at: String,
+}
+
+impl ChargeView {
+    pub fn new(charge: &ChargeRecord) -> Self {
+        Self {
+            id: charge.id.to_string(),
+            amount: charge.amount,
+            depositor_name: charge.depositor_name.clone(),
+            status: charge.status,
+            at: timestamp(charge.at_ms),
+        }
+    }
+}
+
+/// A ledger entry.
+#[derive(Serialize)]
+pub struct EntryView {
+    pub id: String,
+    pub kind: EntryKind,
+    pub amount: i64,
+    pub balance_after: u64,
+    pub at: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl EntryView {
+    pub fn new(entry: &LedgerEntry) -> Self {
+        Self {
+            id: entry.id.to_string(),
+            kind: entry.kind,
+            amount: entry.amount,
+            balance_after: entry.balance_after,
+            at: timestamp(entry.at_ms),
+            reference: entry.reference.clone(),
+            reason: entry.reason.clone(),
+        }
+    }
 }

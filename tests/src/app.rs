@@ -4,7 +4,11 @@ use crate::api::ApiClient;
 use crate::nats::NatsServer;
 use crate::poll::wait_until;
 use crate::process::Proc;
+use comatching_server::admin::create_admin;
+use comatching_server::db::Db;
+use serde_json::json;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use storage::broker::{MATCH_SUBJECT, USERS_STREAM};
 use storage::columnar::{self, FeatureTable};
@@ -30,7 +34,13 @@ impl InProcess {
     }
 }
 
+/// The admin every test app has.
+pub const ADMIN_EMAIL: &str = "admin@test.ac.kr";
+pub const ADMIN_PASSWORD: &str = "admin-password";
+
 pub struct TestApp {
+    /// The server's database, shared with the running server (for audits in tests).
+    pub db: Arc<Db>,
     pub nats: NatsServer,
     pub dir: tempfile::TempDir,
     pub base: String,
@@ -50,15 +60,25 @@ pub async fn spawn_app_without_matcher() -> TestApp {
     let nats = NatsServer::start();
     let dir = tempfile::tempdir().expect("temp dir");
     let config = comatching_server::Config::new(&dir.path().join("server"), &nats.url());
+    let db = Db::open(&config.data_dir).expect("open the database");
+    create_admin(&db, ADMIN_EMAIL, ADMIN_PASSWORD, "관리자")
+        .await
+        .expect("make the admin");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(comatching_server::run(config, listener, async {
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(comatching_server::serve(
+        db.clone(),
+        config,
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+    ));
     TestApp {
+        db,
         nats,
         dir,
         base,
@@ -166,6 +186,40 @@ impl TestApp {
                 .map(drop)
         })
         .await
+    }
+
+    /// A client signed in as the admin.
+    pub async fn admin(&self) -> ApiClient {
+        let admin = self.client();
+        let login = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
+        admin.post("/api/auth/login", &login).await.expect(200);
+        admin
+    }
+
+    /// Gives `client`'s user `amount` points the real way: a charge request an admin approves.
+    pub async fn fund(&self, client: &ApiClient, amount: u64) {
+        let charge = client
+            .post(
+                "/api/charges",
+                &json!({"amount": amount, "depositor_name": "입금자"}),
+            )
+            .await
+            .expect(201);
+        let id = charge["charge"]["id"]
+            .as_str()
+            .expect("charge id")
+            .to_owned();
+        let admin = self.admin().await;
+        admin
+            .post(&format!("/api/ops/charges/{id}/approve"), &json!({}))
+            .await
+            .expect(200);
+    }
+
+    /// The ledger check on the live database; panics with the violations if any.
+    pub fn assert_audit_passes(&self) {
+        let report = self.db.audit(Some(60_000)).expect("audit");
+        assert!(report.ok, "audit violations: {:#?}", report.violations);
     }
 
     /// Joins, syncs and waits for the matcher: the usual start of a match test.

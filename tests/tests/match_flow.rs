@@ -17,6 +17,8 @@ async fn two_users_match_once_and_see_each_others_contact() {
     let (minsu, jiwoo) = (app.client(), app.client());
     minsu.join("민수", "MALE", "컴퓨터공학과").await;
     jiwoo.join("지우", "FEMALE", "경영학과").await;
+    app.fund(&minsu, 5_000).await;
+    app.fund(&jiwoo, 5_000).await;
     app.ready_for_matches().await;
 
     let reply = minsu.request_match().await.expect(201);
@@ -50,7 +52,7 @@ async fn two_users_match_once_and_see_each_others_contact() {
     assert_eq!(minsu.get("/api/me").await.expect(200)["match_count"], 1);
     assert_eq!(
         app.client().get("/api/stats/public").await.expect(200),
-        json!({"users": 2, "matches": 1})
+        json!({"users": 3, "matches": 1}) // the admin is a user too
     );
     app.stop().await;
 }
@@ -60,6 +62,7 @@ async fn profile_updates_reach_the_matcher_and_hidden_users_are_never_picked() {
     let app = spawn_app().await;
     let seeker = app.client();
     seeker.join("seeker", "MALE", "수학과").await;
+    app.fund(&seeker, 5_000).await;
     let hidden = app.client();
     let hidden_id = hidden.join("hidden", "FEMALE", "물리학과").await;
     let open = app.client();
@@ -87,6 +90,7 @@ async fn profile_updates_reach_the_matcher_and_hidden_users_are_never_picked() {
     for i in 0..5 {
         let other = app.client();
         other.join(&format!("other{i}"), "MALE", "국문과").await;
+        app.fund(&other, 1_000).await;
         app.wait_outbox_empty().await;
         let reply = other.request_match().await.expect(201);
         assert_eq!(reply["match"]["partner"]["nickname"], "open");
@@ -99,6 +103,7 @@ async fn withdrawn_users_leave_the_pool_and_their_sessions_end() {
     let app = spawn_app().await;
     let seeker = app.client();
     seeker.join("seeker", "FEMALE", "수학과").await;
+    app.fund(&seeker, 1_000).await;
     let leaver = app.client();
     let leaver_id = leaver.join("leaver", "MALE", "물리학과").await;
     app.ready_for_matches().await;
@@ -132,7 +137,7 @@ async fn withdrawn_users_leave_the_pool_and_their_sessions_end() {
         .expect_error(404, "NO_CANDIDATE");
     assert_eq!(
         app.client().get("/api/stats/public").await.expect(200)["users"],
-        1
+        2, // the seeker and the admin
     );
     app.stop().await;
 }
@@ -143,6 +148,7 @@ async fn without_a_matcher_a_match_is_503_and_nothing_is_recorded() {
     let (a, b) = (app.client(), app.client());
     a.join("alone_a", "MALE", "수학과").await;
     b.join("alone_b", "FEMALE", "수학과").await;
+    app.fund(&a, 1_000).await;
     app.ready_for_matches().await;
     app.stop_matcher().await;
 

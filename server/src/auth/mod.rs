@@ -2,6 +2,8 @@
 
 pub mod current_user;
 pub mod password;
+pub mod roles;
 pub mod session;
 
 pub use current_user::CurrentUser;
+pub use roles::{Admin, Operator};

@@ -1,11 +1,13 @@
 //! Match history: each match once, indexed by requester, by pair (both directions, for
 //! exclusion) and by the one who was picked.
 
+use super::idempotency::{self, SavedReply};
+use super::points::{self, EntryKind, LedgerTx, Reservation};
 use super::users::{read_in, UserRecord};
-use super::{abort, decode, encode, now_ms, pair_key, pair_second, tx_error, Db};
+use super::{abort, decode, encode, now_ms, pair_key, pair_second, tx_error, Db, TxResult};
 use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
-use sled::transaction::Transactional;
+use sled::transaction::{Transactional, TransactionalTree};
 use std::sync::atomic::Ordering;
 use storage::options::MatchOptions;
 use storage::profile::Profile;
@@ -43,8 +45,64 @@ pub enum Rejected {
     AlreadyPaired,
 }
 
-/// The outcome of [`Db::record_match`].
-pub type RecordOutcome = Result<MatchRecord, Rejected>;
+/// The outcome of [`Db::record_match`]: the match and the balance after it, or why not.
+pub type RecordOutcome = Result<(MatchRecord, u64), Rejected>;
+
+/// A candidate the matcher proposed for a request.
+pub struct Proposal<'a> {
+    pub requester: UserId,
+    pub candidate: UserId,
+    pub options: &'a MatchOptions,
+    pub important_applied: bool,
+}
+
+/// How a match is paid for.
+pub struct Spend<'a> {
+    pub reservation: &'a Reservation,
+    /// Given back at once (the important-option surcharge when nobody passed it).
+    pub refund: u64,
+    /// `(Idempotency-Key, request fingerprint)` to save the reply under.
+    pub idempotency: Option<(&'a str, &'a str)>,
+}
+
+/// Turns the reservation into a `MATCH` entry (and a `REFUND`); returns the balance after.
+fn charge_in(
+    ledger: &LedgerTx<'_>,
+    reservations: &TransactionalTree,
+    spend: &Spend<'_>,
+    match_id: u64,
+) -> TxResult<u64> {
+    let reservation = spend.reservation;
+    if reservations.get(reservation.id.to_be_bytes())?.is_none() {
+        return Err(abort(anyhow::anyhow!(
+            "reservation {} vanished",
+            reservation.id
+        )));
+    }
+    points::release_in(ledger.accounts, reservations, reservation.id)?;
+    let price = i64::try_from(reservation.amount).map_err(|_| abort(anyhow::anyhow!("price")))?;
+    let gone = || ApiError::Internal(anyhow::anyhow!("a reserved price could not be spent"));
+    let (_, mut account) = ledger.post(
+        reservation.user,
+        EntryKind::Match,
+        -price,
+        match_id.to_string(),
+        None,
+        gone,
+    )?;
+    if spend.refund > 0 {
+        let refund = i64::try_from(spend.refund).map_err(|_| abort(anyhow::anyhow!("refund")))?;
+        (_, account) = ledger.post(
+            reservation.user,
+            EntryKind::Refund,
+            refund,
+            match_id.to_string(),
+            None,
+            gone,
+        )?;
+    }
+    Ok(account.balance)
+}
 
 fn still_pickable(candidate: &UserRecord, requester: &UserRecord) -> bool {
     let (Some(theirs), Some(mine)) = (&candidate.profile, &requester.profile) else {
@@ -64,55 +122,87 @@ impl Db {
         Ok(partners)
     }
 
-    /// Records a match of `requester` with `candidate` if the candidate is still pickable and
-    /// the pair is new, in one transaction.
+    /// Records a match of `requester` with `candidate` and turns the reservation into a
+    /// `MATCH` spend (plus a `REFUND` when `spend.refund` > 0), in one transaction. The reply
+    /// `reply` builds is saved under the idempotency key in the same transaction. Refused
+    /// (nothing written) when the candidate is no longer pickable or the pair already exists.
     pub fn record_match(
         &self,
-        requester: UserId,
-        candidate: UserId,
-        options: &MatchOptions,
-        important_applied: bool,
+        proposal: &Proposal<'_>,
+        spend: &Spend<'_>,
+        reply: impl Fn(&MatchRecord, u64) -> serde_json::Value,
     ) -> ApiResult<RecordOutcome> {
         let id = self.generate_id()?;
-        let outcome = (
+        let trees = (
             &self.users,
             &self.matches,
             &self.user_matches,
             &self.partners,
             &self.picked_me,
-        )
-            .transaction(|(users, matches, user_matches, partners, picked_me)| {
-                let me = read_in(users, requester)?
-                    .filter(|u| !u.withdrawn)
-                    .ok_or_else(|| abort(ApiError::Unauthenticated))?;
-                let Some(partner) = read_in(users, candidate)?.filter(|c| still_pickable(c, &me))
-                else {
-                    return Ok(Err(Rejected::CandidateGone));
-                };
-                if partners.get(pair_key(requester.0, candidate.0))?.is_some() {
-                    return Ok(Err(Rejected::AlreadyPaired));
-                }
-                let record = MatchRecord {
-                    id,
-                    requester,
-                    partner: candidate,
-                    at_ms: now_ms(),
-                    price: 0,
-                    refunded: 0,
-                    important_applied,
-                    options: options.clone(),
-                    partner_snapshot: PartnerSnapshot {
-                        nickname: partner.nickname.clone(),
-                        profile: partner.profile.clone().expect("checked by still_pickable"),
-                    },
-                };
-                matches.insert(&id.to_be_bytes(), encode(&record))?;
-                user_matches.insert(&pair_key(requester.0, id), &[])?;
-                partners.insert(&pair_key(requester.0, candidate.0), &id.to_be_bytes())?;
-                partners.insert(&pair_key(candidate.0, requester.0), &id.to_be_bytes())?;
-                picked_me.insert(&pair_key(candidate.0, id), &[])?;
-                Ok(Ok(record))
-            })
+            &self.accounts,
+            &self.ledger,
+            &self.reservations,
+            &self.idempotency,
+        );
+        let outcome = trees
+            .transaction(
+                |(
+                    users,
+                    matches,
+                    user_matches,
+                    partners,
+                    picked_me,
+                    accounts,
+                    ledger,
+                    reservations,
+                    idempotency,
+                )| {
+                    let (requester, candidate) = (proposal.requester, proposal.candidate);
+                    let me = read_in(users, requester)?
+                        .filter(|u| !u.withdrawn)
+                        .ok_or_else(|| abort(ApiError::Unauthenticated))?;
+                    let Some(partner) =
+                        read_in(users, candidate)?.filter(|c| still_pickable(c, &me))
+                    else {
+                        return Ok(Err(Rejected::CandidateGone));
+                    };
+                    if partners.get(pair_key(requester.0, candidate.0))?.is_some() {
+                        return Ok(Err(Rejected::AlreadyPaired));
+                    }
+                    let price = spend.reservation.amount;
+                    let balance =
+                        charge_in(&LedgerTx { accounts, ledger }, reservations, spend, id)?;
+                    let record = MatchRecord {
+                        id,
+                        requester,
+                        partner: candidate,
+                        at_ms: now_ms(),
+                        price,
+                        refunded: spend.refund,
+                        important_applied: proposal.important_applied,
+                        options: proposal.options.clone(),
+                        partner_snapshot: PartnerSnapshot {
+                            nickname: partner.nickname.clone(),
+                            profile: partner.profile.clone().expect("checked by still_pickable"),
+                        },
+                    };
+                    matches.insert(&id.to_be_bytes(), encode(&record))?;
+                    user_matches.insert(&pair_key(requester.0, id), &[])?;
+                    partners.insert(&pair_key(requester.0, candidate.0), &id.to_be_bytes())?;
+                    partners.insert(&pair_key(candidate.0, requester.0), &id.to_be_bytes())?;
+                    picked_me.insert(&pair_key(candidate.0, id), &[])?;
+                    if let Some((key, fingerprint)) = spend.idempotency {
+                        let saved = SavedReply {
+                            fingerprint: fingerprint.to_owned(),
+                            status: 201,
+                            body: reply(&record, balance),
+                            at_ms: record.at_ms,
+                        };
+                        idempotency::save_in(idempotency, requester, key, &saved)?;
+                    }
+                    Ok(Ok((record, balance)))
+                },
+            )
             .map_err(tx_error)?;
         if outcome.is_ok() {
             self.counters.matches.fetch_add(1, Ordering::Relaxed);

@@ -3,9 +3,13 @@
 //! Every change that touches more than one key is one sled transaction. A handler that reports
 //! a change calls [`Db::durable`] first, which waits for a shared flush (group commit).
 
+pub mod audit;
+pub mod charges;
 mod group_commit;
+pub mod idempotency;
 pub mod matches;
 pub mod outbox;
+pub mod points;
 pub mod sessions;
 pub mod users;
 
@@ -68,6 +72,14 @@ pub struct Db {
     pub user_matches: sled::Tree,
     pub partners: sled::Tree,
     pub picked_me: sled::Tree,
+    pub accounts: sled::Tree,
+    pub ledger: sled::Tree,
+    pub reservations: sled::Tree,
+    pub charges: sled::Tree,
+    pub user_charges: sled::Tree,
+    pub pending_charges: sled::Tree,
+    pub pending_by_user: sled::Tree,
+    pub idempotency: sled::Tree,
     commit: GroupCommit,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
     instance: String,
@@ -101,6 +113,14 @@ impl Db {
             user_matches: tree("user_matches")?,
             partners: tree("partners")?,
             picked_me: tree("picked_me")?,
+            accounts: tree("accounts")?,
+            ledger: tree("ledger")?,
+            reservations: tree("reservations")?,
+            charges: tree("charges")?,
+            user_charges: tree("user_charges")?,
+            pending_charges: tree("pending_charges")?,
+            pending_by_user: tree("pending_by_user")?,
+            idempotency: tree("idempotency")?,
             commit: GroupCommit::start(db.clone()),
             db,
             instance,

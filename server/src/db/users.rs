@@ -185,6 +185,33 @@ impl Db {
         })
     }
 
+    /// Grants `role`. Roles do not concern the matcher: no version bump, no event.
+    pub fn set_role(&self, id: UserId, role: Role) -> ApiResult<UserRecord> {
+        self.users
+            .transaction(|users| {
+                let mut user = read_in(users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
+                user.role = role;
+                users.insert(&id.to_be_bytes(), encode(&user))?;
+                Ok(user)
+            })
+            .map_err(tx_error)
+    }
+
+    /// Sets a new password hash and ends the user's sessions (admin recovery).
+    pub fn reset_credentials(&self, id: UserId, password_hash: String) -> ApiResult<UserRecord> {
+        let user = self
+            .users
+            .transaction(|users| {
+                let mut user = read_in(users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
+                user.password_hash = password_hash.clone();
+                users.insert(&id.to_be_bytes(), encode(&user))?;
+                Ok(user)
+            })
+            .map_err(tx_error)?;
+        self.end_sessions_of(id)?;
+        Ok(user)
+    }
+
     /// Withdraws: the user leaves the pool at once; their records stay.
     pub fn withdraw(&self, id: UserId) -> ApiResult<UserRecord> {
         let user = self.change_user(id, |user| {

@@ -51,7 +51,7 @@ pub async fn signup(
     Ok((
         StatusCode::CREATED,
         jar,
-        Json(json!({ "user": MeView::new(&user, 0) })),
+        Json(json!({ "user": MeView::new(&user, 0, 0) })),
     ))
 }
 
@@ -73,11 +73,10 @@ pub async fn login(
     let token = state.db.create_session(user.id)?;
     state.db.durable().await?;
     let match_count = state.db.match_count(user.id)?;
+    let points = state.db.account(user.id)?.balance;
     let jar = jar.add(session_cookie(token));
-    Ok((
-        jar,
-        Json(json!({ "user": MeView::new(&user, match_count) })),
-    ))
+    let view = MeView::new(&user, match_count, points);
+    Ok((jar, Json(json!({ "user": view }))))
 }
 
 pub async fn logout(

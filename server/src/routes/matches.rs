@@ -1,12 +1,17 @@
 use crate::auth::CurrentUser;
-use crate::db::matches::Rejected;
+use crate::db::idempotency::SavedReply;
+use crate::db::matches::{Proposal, Spend};
+use crate::db::now_ms;
+use crate::db::points::Reservation;
+use crate::db::users::UserRecord;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
-use crate::matchmaker;
 use crate::state::AppState;
 use crate::views::MatchView;
+use crate::{matchmaker, pricing};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rand::RngCore;
 use serde::Deserialize;
@@ -17,6 +22,8 @@ use storage::seoul;
 
 /// Candidates the matcher may propose that turn out stale before we give up with 404.
 const MAX_PROPOSALS: usize = 3;
+/// The longest `Idempotency-Key`.
+const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,20 +32,118 @@ pub struct MatchBody {
     options: MatchOptionsDraft,
 }
 
-/// Asks the matcher for a candidate and records the match both ways.
+/// `POST /api/matches/quote`: what these options cost.
+pub async fn quote(
+    State(state): State<AppState>,
+    _current: CurrentUser,
+    ApiJson(body): ApiJson<MatchBody>,
+) -> ApiResult<Json<Value>> {
+    let options = MatchOptions::parse(body.options)?;
+    Ok(Json(
+        json!({ "price": pricing::price(&state.config, &options) }),
+    ))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let invalid = || {
+        ApiError::unprocessable(
+            "INVALID_IDEMPOTENCY_KEY",
+            format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible characters"),
+        )
+    };
+    let key = value.to_str().map_err(|_| invalid())?.trim();
+    if key.is_empty() || key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
+        return Err(invalid());
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// `POST /api/matches`: reserve the price, ask the matcher, spend or release.
+/// A repeated `Idempotency-Key` answers the first reply again and charges nothing.
 pub async fn create(
     State(state): State<AppState>,
     current: CurrentUser,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<MatchBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
     let options = MatchOptions::parse(body.options)?;
+    let fingerprint = serde_json::to_string(&options).map_err(anyhow::Error::from)?;
     let me = current.user;
-    let profile = me.profile.as_ref().ok_or_else(|| {
-        ApiError::unprocessable(
+    let _turn = state.user_locks.lock(me.id).await;
+    if let Some(key) = &key {
+        if let Some(saved) = state.db.saved_reply(me.id, key)? {
+            if saved.fingerprint != fingerprint {
+                return Err(ApiError::unprocessable(
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "this Idempotency-Key was used for a different request",
+                ));
+            }
+            let status = StatusCode::from_u16(saved.status).map_err(anyhow::Error::from)?;
+            return Ok((status, Json(saved.body)).into_response());
+        }
+    }
+    let idempotency = key.as_deref().map(|k| (k, fingerprint.as_str()));
+    match attempt(&state, &me, &options, idempotency).await {
+        Ok(body) => Ok((StatusCode::CREATED, Json(body)).into_response()),
+        Err(error) => {
+            // 4xx outcomes are kept too; a 503 is not, so that a retry tries again.
+            if let (Some(key), true) = (&key, error.status().is_client_error()) {
+                let saved = SavedReply {
+                    fingerprint,
+                    status: error.status().as_u16(),
+                    body: error.body(),
+                    at_ms: now_ms(),
+                };
+                state.db.save_reply(me.id, key, &saved)?;
+                state.db.durable().await?;
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Checks the limit, reserves the price, and proposes; releases the reservation on failure.
+async fn attempt(
+    state: &AppState,
+    me: &UserRecord,
+    options: &MatchOptions,
+    idempotency: Option<(&str, &str)>,
+) -> ApiResult<Value> {
+    if me.profile.is_none() {
+        return Err(ApiError::unprocessable(
             "PROFILE_REQUIRED",
             "fill in your profile before asking for a match",
-        )
-    })?;
+        ));
+    }
+    let limit = state.config.match_limit;
+    if state.db.match_count(me.id)? as u64 >= limit {
+        return Err(ApiError::MatchLimit(limit));
+    }
+    let reservation = state
+        .db
+        .reserve(me.id, pricing::price(&state.config, options))?;
+    let outcome = propose(state, me, options, &reservation, idempotency).await;
+    if outcome.is_err() {
+        if let Err(e) = state.db.release(&reservation) {
+            tracing::error!(error = %e, reservation = reservation.id, "release failed; the next start releases it");
+        }
+    }
+    outcome
+}
+
+/// Asks the matcher until a proposed candidate can be recorded (bounded).
+async fn propose(
+    state: &AppState,
+    me: &UserRecord,
+    options: &MatchOptions,
+    reservation: &Reservation,
+    idempotency: Option<(&str, &str)>,
+) -> ApiResult<Value> {
+    let profile = me.profile.as_ref().expect("checked by attempt");
     let mut request = MatchRequest {
         request_id: rand::rng().next_u64(),
         requester_id: me.id,
@@ -47,6 +152,8 @@ pub async fn create(
         exclude: state.db.partners_of(me.id)?,
         seed: rand::rng().next_u64(),
     };
+    let year = seoul::current_year();
+    let reply = |record: &_, balance: u64| json!({ "match": MatchView::new(record, year), "balance": balance });
     for _ in 0..MAX_PROPOSALS {
         let (candidate, important_applied) =
             match matchmaker::ask(&state.nats, &request, state.config.match_timeout()).await? {
@@ -60,21 +167,23 @@ pub async fn create(
                     return Err(ApiError::MatcherUnavailable);
                 }
             };
-        match state
-            .db
-            .record_match(me.id, candidate, &options, important_applied)?
-        {
-            Ok(record) => {
+        let proposal = Proposal {
+            requester: me.id,
+            candidate,
+            options,
+            important_applied,
+        };
+        let spend = Spend {
+            reservation,
+            refund: pricing::refund(&state.config, options, important_applied),
+            idempotency,
+        };
+        match state.db.record_match(&proposal, &spend, reply)? {
+            Ok((record, balance)) => {
                 state.db.durable().await?;
-                let view = MatchView::new(&record, seoul::current_year());
-                return Ok((
-                    StatusCode::CREATED,
-                    Json(json!({ "match": view, "balance": 0 })),
-                ));
+                return Ok(reply(&record, balance));
             }
-            Err(Rejected::CandidateGone | Rejected::AlreadyPaired) => {
-                request.exclude.push(candidate)
-            }
+            Err(_) => request.exclude.push(candidate),
         }
     }
     Err(ApiError::NoCandidate)

@@ -15,7 +15,8 @@ use storage::seoul;
 
 pub async fn me(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<MeView>> {
     let match_count = state.db.match_count(current.user.id)?;
-    Ok(Json(MeView::new(&current.user, match_count)))
+    let points = state.db.account(current.user.id)?.balance;
+    Ok(Json(MeView::new(&current.user, match_count, points)))
 }
 
 pub async fn put_profile(

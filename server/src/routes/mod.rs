@@ -1,10 +1,13 @@
 //! The HTTP API of API.md.
 
+mod admin;
 mod auth;
 mod catalog;
 mod health;
 mod matches;
 mod me;
+mod ops;
+mod points;
 
 use crate::error::{error_response, ApiError};
 use crate::extract::MAX_BODY_BYTES;
@@ -12,7 +15,7 @@ use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -31,6 +34,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/me/pickable", put(me::put_pickable))
         .route("/api/matches", post(matches::create).get(matches::list))
         .route("/api/matches/picked-me", get(matches::picked_me))
+        .route("/api/matches/quote", post(matches::quote))
+        .route("/api/me/points", get(points::points))
+        .route("/api/me/charges", get(points::my_charges))
+        .route("/api/charges", post(points::create_charge))
+        .route("/api/charges/{id}", delete(points::cancel_charge))
+        .route("/api/ops/charges", get(ops::charges))
+        .route("/api/ops/charges/{id}/approve", post(ops::approve))
+        .route("/api/ops/charges/{id}/reject", post(ops::reject))
+        .route("/api/ops/users/{id}/points", post(ops::adjust_points))
+        .route("/api/admin/users/{id}/role", put(admin::set_role))
+        .route("/api/admin/audit", get(admin::audit))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

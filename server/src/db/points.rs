@@ -1,0 +1,243 @@
+//! The points ledger: per user a balance and append-only entries, changed together in one
+//! transaction; match prices are first reserved (held apart, not an entry), then spent or
+//! released.
+
+use super::{abort, decode, encode, now_ms, pair_key, tx_error, Db, TxResult};
+use crate::error::{ApiError, ApiResult};
+use serde::{Deserialize, Serialize};
+use sled::transaction::{Transactional, TransactionalTree};
+use storage::UserId;
+
+/// The most entries one page of `GET /api/me/points` returns.
+pub const MAX_PAGE: usize = 100;
+/// The largest single operator correction, either way.
+pub const MAX_ADJUST: i64 = 1_000_000;
+
+/// A user's points. `reserved` is held for matches in flight: spendable is balance − reserved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointsAccount {
+    pub balance: u64,
+    pub reserved: u64,
+}
+
+impl PointsAccount {
+    pub fn available(&self) -> u64 {
+        self.balance - self.reserved
+    }
+}
+
+/// `CHARGE` (+, approved charge), `ADJUST` (±, operator), `MATCH` (−, a price), `REFUND` (+).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EntryKind {
+    Charge,
+    Adjust,
+    Match,
+    Refund,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub id: u64,
+    pub kind: EntryKind,
+    pub amount: i64,
+    pub balance_after: u64,
+    pub at_ms: i64,
+    /// The charge or match this entry belongs to, or the operator for `ADJUST`.
+    pub reference: String,
+    pub reason: Option<String>,
+}
+
+/// Points held for one match request in flight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reservation {
+    pub id: u64,
+    pub user: UserId,
+    pub amount: u64,
+    pub at_ms: i64,
+}
+
+pub fn account_in(accounts: &TransactionalTree, user: UserId) -> TxResult<PointsAccount> {
+    match accounts.get(user.to_be_bytes())? {
+        Some(bytes) => decode(&bytes).map_err(abort),
+        None => Ok(PointsAccount::default()),
+    }
+}
+
+/// The entries' tree and the accounts' tree of one transaction.
+pub struct LedgerTx<'a> {
+    pub accounts: &'a TransactionalTree,
+    pub ledger: &'a TransactionalTree,
+}
+
+impl LedgerTx<'_> {
+    /// Moves `user`'s balance by `amount` and appends the entry; aborts with `negative` if the
+    /// balance would drop below what is reserved (so below zero, too).
+    pub fn post(
+        &self,
+        user: UserId,
+        kind: EntryKind,
+        amount: i64,
+        reference: String,
+        reason: Option<String>,
+        negative: impl FnOnce() -> ApiError,
+    ) -> TxResult<(LedgerEntry, PointsAccount)> {
+        let mut account = account_in(self.accounts, user)?;
+        let balance = i128::from(account.balance) + i128::from(amount);
+        if balance < i128::from(account.reserved) {
+            return Err(abort(negative()));
+        }
+        account.balance = u64::try_from(balance).expect("non-negative, checked above");
+        let entry = LedgerEntry {
+            id: self.ledger.generate_id()?,
+            kind,
+            amount,
+            balance_after: account.balance,
+            at_ms: now_ms(),
+            reference,
+            reason,
+        };
+        self.ledger
+            .insert(&pair_key(user.0, entry.id), encode(&entry))?;
+        self.accounts
+            .insert(&user.to_be_bytes(), encode(&account))?;
+        Ok((entry, account))
+    }
+}
+
+fn insufficient() -> ApiError {
+    ApiError::InsufficientPoints
+}
+
+impl Db {
+    pub fn account(&self, user: UserId) -> ApiResult<PointsAccount> {
+        match self.accounts.get(user.to_be_bytes())? {
+            Some(bytes) => decode(&bytes),
+            None => Ok(PointsAccount::default()),
+        }
+    }
+
+    /// Newest-first entries of `user`, older than entry `before` when given.
+    pub fn entries(
+        &self,
+        user: UserId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> ApiResult<Vec<LedgerEntry>> {
+        let start = pair_key(user.0, 0);
+        let end = pair_key(user.0, before.unwrap_or(u64::MAX));
+        let mut entries = Vec::with_capacity(limit.min(MAX_PAGE));
+        for item in self
+            .ledger
+            .range(start..end)
+            .rev()
+            .take(limit.min(MAX_PAGE))
+        {
+            let (_, bytes) = item?;
+            entries.push(decode(&bytes)?);
+        }
+        Ok(entries)
+    }
+
+    /// Holds `amount` of `user`'s points for a match in flight; 402 when they lack them.
+    pub fn reserve(&self, user: UserId, amount: u64) -> ApiResult<Reservation> {
+        let reservation = Reservation {
+            id: self.generate_id()?,
+            user,
+            amount,
+            at_ms: now_ms(),
+        };
+        (&self.accounts, &self.reservations)
+            .transaction(|(accounts, reservations)| {
+                let mut account = account_in(accounts, user)?;
+                if account.available() < amount {
+                    return Err(abort(insufficient()));
+                }
+                account.reserved += amount;
+                accounts.insert(&user.to_be_bytes(), encode(&account))?;
+                reservations.insert(&reservation.id.to_be_bytes(), encode(&reservation))?;
+                Ok(())
+            })
+            .map_err(tx_error)?;
+        Ok(reservation)
+    }
+
+    /// Gives a reservation back untouched (no candidate, matcher error or timeout).
+    pub fn release(&self, reservation: &Reservation) -> ApiResult<()> {
+        (&self.accounts, &self.reservations)
+            .transaction(|(accounts, reservations)| {
+                release_in(accounts, reservations, reservation.id)
+            })
+            .map_err(tx_error)
+    }
+
+    /// Releases every reservation: at start-up, any left over belonged to a crashed process.
+    pub fn release_all_reservations(&self) -> ApiResult<usize> {
+        let mut released = 0;
+        for item in self.reservations.iter() {
+            let (key, _) = item?;
+            let id = u64::from_be_bytes(
+                key.as_ref()
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("bad reservation key"))?,
+            );
+            (&self.accounts, &self.reservations)
+                .transaction(|(accounts, reservations)| release_in(accounts, reservations, id))
+                .map_err(tx_error)?;
+            released += 1;
+        }
+        Ok(released)
+    }
+
+    /// An operator's correction; refused (422) if the balance would fall below zero (or below
+    /// what is reserved for matches in flight).
+    pub fn adjust_points(
+        &self,
+        user: UserId,
+        delta: i64,
+        reason: &str,
+        operator: UserId,
+    ) -> ApiResult<PointsAccount> {
+        let (_, account) = (&self.accounts, &self.ledger)
+            .transaction(|(accounts, ledger)| {
+                LedgerTx { accounts, ledger }.post(
+                    user,
+                    EntryKind::Adjust,
+                    delta,
+                    operator.to_string(),
+                    Some(reason.to_owned()),
+                    || {
+                        ApiError::unprocessable(
+                            "BALANCE_WOULD_BE_NEGATIVE",
+                            "the balance would fall below zero",
+                        )
+                    },
+                )
+            })
+            .map_err(tx_error)?;
+        Ok(account)
+    }
+}
+
+/// Releases reservation `id` if it still exists.
+pub fn release_in(
+    accounts: &TransactionalTree,
+    reservations: &TransactionalTree,
+    id: u64,
+) -> TxResult<()> {
+    let Some(bytes) = reservations.remove(&id.to_be_bytes())? else {
+        return Ok(());
+    };
+    let reservation: Reservation = decode(&bytes).map_err(abort)?;
+    let mut account = account_in(accounts, reservation.user)?;
+    account.reserved = account
+        .reserved
+        .checked_sub(reservation.amount)
+        .ok_or_else(|| {
+            abort(ApiError::Internal(anyhow::anyhow!(
+                "reservation {id} exceeds the reserved total"
+            )))
+        })?;
+    accounts.insert(&reservation.user.to_be_bytes(), encode(&account))?;
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! Admin tools: roles and the ledger check.
+
+use crate::auth::Admin;
+use crate::db::audit::AuditReport;
+use crate::db::users::Role;
+use crate::error::ApiResult;
+use crate::extract::{path_id, ApiJson};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use storage::UserId;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    role: Role,
+}
+
+/// `PUT /api/admin/users/{id}/role`.
+pub async fn set_role(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RoleBody>,
+) -> ApiResult<Json<Value>> {
+    let user = state.db.set_role(UserId(path_id(&id)?), body.role)?;
+    state.db.durable().await?;
+    Ok(Json(
+        json!({ "id": user.id.to_string(), "role": user.role }),
+    ))
+}
+
+/// `GET /api/admin/audit`: the same check as `comatching-server audit`, on live data
+/// (reservations younger than twice the match timeout are matches in flight).
+pub async fn audit(State(state): State<AppState>, _admin: Admin) -> ApiResult<Json<AuditReport>> {
+    let in_flight_ms =
+        i64::try_from(state.config.match_timeout_ms.saturating_mul(2)).unwrap_or(i64::MAX);
+    Ok(Json(state.db.audit(Some(in_flight_ms + 5_000))?))
+}
