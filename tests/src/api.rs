@@ -124,6 +124,16 @@ impl ApiClient {
         Reply { status, body }
     }
 
+    /// POST with an `Idempotency-Key`.
+    pub async fn keyed_post(&self, path: &str, key: &str, body: &Value) -> Reply {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("idempotency-key", key)
+            .json(body);
+        Self::reply(request.send().await.expect("request sent")).await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.call(Method::GET, path, None).await
     }

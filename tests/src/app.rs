@@ -50,16 +50,23 @@ pub struct TestApp {
 
 /// Starts nats-server, the server and an in-process matcher.
 pub async fn spawn_app() -> TestApp {
-    let mut app = spawn_app_without_matcher().await;
-    app.start_matcher().await;
-    app
+    spawn_app_with(|_| {}, true).await
 }
 
 /// Starts nats-server and the server only (the test brings its own matcher, or none).
 pub async fn spawn_app_without_matcher() -> TestApp {
+    spawn_app_with(|_| {}, false).await
+}
+
+/// Starts nats-server, the server with `configure`d settings, and a matcher when asked.
+pub async fn spawn_app_with(
+    configure: impl FnOnce(&mut comatching_server::Config),
+    matcher: bool,
+) -> TestApp {
     let nats = NatsServer::start();
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = comatching_server::Config::new(&dir.path().join("server"), &nats.url());
+    let mut config = comatching_server::Config::new(&dir.path().join("server"), &nats.url());
+    configure(&mut config);
     let db = Db::open(&config.data_dir).expect("open the database");
     create_admin(&db, ADMIN_EMAIL, ADMIN_PASSWORD, "관리자")
         .await
@@ -77,14 +84,18 @@ pub async fn spawn_app_without_matcher() -> TestApp {
             let _ = stopped.await;
         },
     ));
-    TestApp {
+    let mut app = TestApp {
         db,
         nats,
         dir,
         base,
         server: Some(InProcess { stop, task }),
         matcher: None,
+    };
+    if matcher {
+        app.start_matcher().await;
     }
+    app
 }
 
 impl TestApp {

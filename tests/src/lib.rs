@@ -8,6 +8,6 @@ pub mod poll;
 pub mod process;
 
 pub use api::{profile, ApiClient, Reply};
-pub use app::{spawn_app, TestApp};
+pub use app::{spawn_app, spawn_app_with, TestApp};
 pub use nats::NatsServer;
 pub use poll::wait_until;
