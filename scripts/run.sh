@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole system on 127.0.0.1: nats-server with JetStream, the matcher and the server.
-# Data lives under ./data. The first start fills in 1,000 demo users (--no-demo skips them).
+# Data lives under ./data. The first start fills in 1,000 demo users (--no-demo skips them)
+# and makes a demo admin (always; its random password is kept in ./data).
 # Ctrl-C stops everything.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +13,7 @@ demo=1
 for arg in "$@"; do
   case "$arg" in
     --no-demo) demo=0 ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -50,6 +51,16 @@ if [ "$demo" = 1 ]; then
   "$bin/comatching-server" demo --data-dir data/server --users 1000
 fi
 
+admin_email="admin@demo.comatching.kr"
+admin_file="data/demo-admin-password"
+if [ ! -s "$admin_file" ]; then
+  password=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)
+  printf '%s\n' "$password" | "$bin/comatching-server" admin create \
+    --email "$admin_email" --password-stdin --data-dir data/server
+  (umask 077 && printf '%s\n' "$password" >"$admin_file.tmp") && mv "$admin_file.tmp" "$admin_file"
+fi
+admin_password=$(cat "$admin_file")
+
 "$bin/comatching-matcher" --nats-url "$nats_url" --data-dir data/matcher &
 pids+=($!)
 "$bin/comatching-server" --nats-url "$nats_url" --data-dir data/server --http-addr "$http_addr" &
@@ -61,6 +72,7 @@ cat <<MSG
 COMAtching is running.
   API:        http://$http_addr/api/catalog   (health: http://$http_addr/readyz)
   Demo users: demo00000@demo.comatching.kr … password: demo-password
+Demo admin: $admin_email password: $admin_password
   Data:       $root/data (delete it to start over)
 Press Ctrl-C to stop.
 MSG

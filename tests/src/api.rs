@@ -124,6 +124,17 @@ impl ApiClient {
         Reply { status, body }
     }
 
+    /// POST that may never be answered (the server is about to die): errors are returned.
+    pub async fn try_post(&self, path: &str, body: &Value) -> reqwest::Result<StatusCode> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .await?;
+        Ok(response.status())
+    }
+
     /// POST with an `Idempotency-Key`.
     pub async fn keyed_post(&self, path: &str, key: &str, body: &Value) -> Reply {
         let request = self

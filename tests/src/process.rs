@@ -38,6 +38,39 @@ impl Proc {
         Self { child }
     }
 
+    /// Runs `name args` to completion with `stdin` as its input; returns (success, output).
+    pub fn run(name: &str, args: &[String], stdin: &str) -> (bool, String) {
+        use std::io::Write;
+        let mut child = Command::new(binary(name))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        let output = child.wait_with_output().expect("wait");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        (output.status.success(), text)
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    pub fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        let status = self.child.wait().expect("reap");
+        assert!(status.success(), "exited with {status}");
+    }
+
     /// SIGKILL: no chance to flush or clean up.
     pub fn kill(mut self) {
         self.child.kill().expect("SIGKILL");

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod charges;
 mod group_commit;
 pub mod idempotency;
+#[cfg(test)]
+mod ledger_properties;
 pub mod matches;
 pub mod outbox;
 pub mod points;

@@ -126,7 +126,12 @@ async fn attempt(
     let reservation = state
         .db
         .reserve(me.id, pricing::price(&state.config, options))?;
-    let outcome = propose(state, me, options, &reservation, idempotency).await;
+    // Durable before the matcher is asked, so a crash from here on leaves a reservation that
+    // the next start releases (and that the audit reports until then).
+    let outcome = match state.db.durable().await {
+        Ok(()) => propose(state, me, options, &reservation, idempotency).await,
+        Err(e) => Err(e),
+    };
     if outcome.is_err() {
         if let Err(e) = state.db.release(&reservation) {
             tracing::error!(error = %e, reservation = reservation.id, "release failed; the next start releases it");

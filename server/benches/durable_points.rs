@@ -1,0 +1,82 @@
+//! Durable points operations per second: group commit against one flush per operation, same
+//! workload, same run. Each operation is an operator correction (a ledger transaction), and it
+//! counts only once it is on disk. Run by `scripts/bench.sh`.
+
+use comatching_server::account::{Email, Nickname};
+use comatching_server::db::Db;
+use std::sync::Arc;
+use std::time::Instant;
+use storage::UserId;
+use tokio::sync::Mutex;
+
+/// Concurrent clients, like requests arriving at the booth.
+const CLIENTS: usize = 64;
+const GROUP_COMMIT_OPS: usize = 20_000;
+/// Flushing every operation is slow: a smaller run gives the same rate.
+const FLUSH_PER_OP_OPS: usize = 2_000;
+
+#[derive(Clone, Copy)]
+enum Mode {
+    GroupCommit,
+    FlushPerOperation,
+}
+
+async fn run(db: Arc<Db>, users: Arc<Vec<UserId>>, mode: Mode, total: usize) -> f64 {
+    let one_flush_at_a_time = Arc::new(Mutex::new(()));
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|client| {
+            let (db, users, lock) = (db.clone(), users.clone(), one_flush_at_a_time.clone());
+            tokio::spawn(async move {
+                for _ in 0..total / CLIENTS {
+                    let user = users[client % users.len()];
+                    db.adjust_points(user, 1, "bench", user).expect("adjust");
+                    match mode {
+                        Mode::GroupCommit => db.durable().await.expect("durable"),
+                        Mode::FlushPerOperation => {
+                            let _own_flush = lock.lock().await;
+                            let db = db.clone();
+                            tokio::task::spawn_blocking(move || db.flush())
+                                .await
+                                .unwrap()
+                                .unwrap();
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("client");
+    }
+    (total / CLIENTS * CLIENTS) as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir_in(".").expect("temp dir on the project's disk");
+        let db = Db::open(dir.path()).expect("open");
+        let users: Vec<UserId> = (0..CLIENTS)
+            .map(|i| {
+                let email = Email::parse(&format!("bench{i}@x.kr")).unwrap();
+                let nickname = Nickname::parse(&format!("bench{i}")).unwrap();
+                db.create_user(&email, &nickname, "hash".into()).unwrap().id
+            })
+            .collect();
+        let users = Arc::new(users);
+        let grouped = run(db.clone(), users.clone(), Mode::GroupCommit, GROUP_COMMIT_OPS).await;
+        let single = run(db.clone(), users.clone(), Mode::FlushPerOperation, FLUSH_PER_OP_OPS).await;
+        let report = db.audit(None).expect("audit");
+        assert!(report.ok, "{:?}", report.violations);
+        println!("Durable points operations ({CLIENTS} concurrent clients, operator corrections, sled on disk)");
+        println!("| mode | operations | durable ops/s |");
+        println!("|---|---:|---:|");
+        println!("| group commit | {GROUP_COMMIT_OPS} | {grouped:.0} |");
+        println!("| one flush per operation | {FLUSH_PER_OP_OPS} | {single:.0} |");
+        println!("| ratio | | {:.1}x |", grouped / single);
+    });
+}

@@ -1,0 +1,149 @@
+//! The server SIGKILLed while a match is in flight (between reserve and reply): after a
+//! restart the reservation is released, nothing was charged, and the audit passes.
+
+use comatching_tests::nats::free_port;
+use comatching_tests::process::Proc;
+use comatching_tests::{profile, wait_until, ApiClient, NatsServer};
+use futures::StreamExt;
+use serde_json::json;
+use std::path::Path;
+use std::time::Duration;
+use storage::broker::{MATCH_QUEUE_GROUP, MATCH_SUBJECT};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn server_args(nats: &NatsServer, data: &Path, port: u16) -> Vec<String> {
+    [
+        "--nats-url",
+        &nats.url(),
+        "--data-dir",
+        &data.display().to_string(),
+        "--http-addr",
+        &format!("127.0.0.1:{port}"),
+        "--match-timeout-ms",
+        "60000",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+fn audit(data: &Path) -> (bool, String) {
+    let args = [
+        "audit".to_owned(),
+        "--data-dir".to_owned(),
+        data.display().to_string(),
+    ];
+    Proc::run("comatching-server", &args, "")
+}
+
+async fn wait_healthy(client: &ApiClient) {
+    wait_until("the server to answer", DEADLINE, || async {
+        let response = reqwest::get(format!("{}/healthz", client.base()))
+            .await
+            .ok()?;
+        response.status().is_success().then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_match_releases_the_reservation_on_restart() {
+    let nats = NatsServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    let create = [
+        "admin",
+        "create",
+        "--email",
+        "boss@test.ac.kr",
+        "--password-stdin",
+        "--data-dir",
+    ]
+    .map(str::to_owned)
+    .into_iter()
+    .chain([data.display().to_string()])
+    .collect::<Vec<_>>();
+    let (created, output) = Proc::run("comatching-server", &create, "boss-password\n");
+    assert!(created, "{output}");
+
+    let port = free_port();
+    let server = Proc::spawn(
+        "comatching-server",
+        &server_args(&nats, &data, port),
+        &dir.path().join("server-1.log"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let (me, admin) = (ApiClient::new(&base), ApiClient::new(&base));
+    wait_healthy(&me).await;
+    me.join("inflight", "MALE", "수학과").await;
+    let other = ApiClient::new(&base);
+    other
+        .signup("partner@test.ac.kr", "partner")
+        .await
+        .expect(201);
+    other
+        .put_profile(&profile("FEMALE", "국문과", "p"))
+        .await
+        .expect(200);
+    let charge = me
+        .post(
+            "/api/charges",
+            &json!({"amount": 5_000, "depositor_name": "입금"}),
+        )
+        .await
+        .expect(201);
+    admin
+        .post(
+            "/api/auth/login",
+            &json!({"email": "boss@test.ac.kr", "password": "boss-password"}),
+        )
+        .await
+        .expect(200);
+    let id = charge["charge"]["id"].as_str().unwrap();
+    admin
+        .post(&format!("/api/ops/charges/{id}/approve"), &json!({}))
+        .await
+        .expect(200);
+
+    // A matcher that takes the request and never answers keeps the match in flight.
+    let nats_client = async_nats::connect(nats.url()).await.unwrap();
+    let mut requests = nats_client
+        .queue_subscribe(MATCH_SUBJECT, MATCH_QUEUE_GROUP.to_owned())
+        .await
+        .unwrap();
+    nats_client.flush().await.unwrap();
+    // The reply never comes: the server dies with the request open.
+    let in_flight = tokio::spawn({
+        let me = me.clone();
+        async move { me.try_post("/api/matches", &json!({})).await }
+    });
+    tokio::time::timeout(DEADLINE, requests.next())
+        .await
+        .expect("the request reached the matcher subject")
+        .unwrap();
+
+    server.kill();
+    let (passed, report) = audit(&data);
+    assert!(
+        !passed && report.contains("orphaned"),
+        "the killed server left a reservation:\n{report}"
+    );
+    assert!(
+        in_flight.await.unwrap().is_err(),
+        "the killed server answered"
+    );
+
+    let server = Proc::spawn(
+        "comatching-server",
+        &server_args(&nats, &data, port),
+        &dir.path().join("server-2.log"),
+    );
+    wait_healthy(&me).await;
+    let points = me.get("/api/me/points").await.expect(200);
+    assert_eq!(points["balance"], 5_000);
+    assert_eq!(points["entries"].as_array().unwrap().len(), 1, "{points}");
+    server.terminate();
+    let (passed, report) = audit(&data);
+    assert!(passed, "{report}");
+    assert!(report.contains("0 violations"), "{report}");
+}
