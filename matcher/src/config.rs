@@ -24,6 +24,9 @@ pub struct Config {
     /// Ignore the feature file and rebuild the table from the stream.
     #[arg(long)]
     pub rebuild: bool,
+    /// Scoring weights (JSON, see the README); reloaded on SIGHUP. Default: built in.
+    #[arg(long, env = "COMATCHING_MATCHER_WEIGHTS")]
+    pub weights: Option<PathBuf>,
 }
 
 fn default_instance() -> String {
@@ -38,6 +41,7 @@ impl Config {
             data_dir: data_dir.to_owned(),
             instance: instance.to_owned(),
             rebuild: false,
+            weights: None,
         }
     }
 

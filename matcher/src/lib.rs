@@ -6,10 +6,14 @@
 
 pub mod config;
 pub mod consumer;
+pub mod engine;
 pub mod export;
-pub mod pick;
+pub mod scoring;
+#[cfg(test)]
+mod scoring_tests;
 pub mod service;
 pub mod store;
+pub mod weights;
 
 pub use config::Config;
 
@@ -25,6 +29,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         &config.table_path(),
         config.rebuild,
     )?);
+    let engine = Arc::new(engine::Engine::new(store.clone(), config.weights.clone())?);
     let client = config
         .nats
         .connect(&format!("comatching-matcher-{}", config.instance))
@@ -43,12 +48,13 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         }
     });
     let service = tokio::spawn({
-        let (client, store, cancel) = (client.clone(), store.clone(), cancel.clone());
+        let (client, engine, cancel) = (client.clone(), engine.clone(), cancel.clone());
         async move {
             let _stop_all = cancel.clone().drop_guard();
-            service::run(client, store, caught_up_rx, cancel).await
+            service::run(client, engine, caught_up_rx, cancel).await
         }
     });
+    tokio::spawn(reload_on_hangup(engine, cancel.clone()));
     tokio::select! {
         () = shutdown => tracing::info!("shutting down"),
         () = cancel.cancelled() => {}
@@ -59,4 +65,21 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     consumed.context("consumer task panicked")??;
     served.context("service task panicked")??;
     Ok(())
+}
+
+/// Reloads the weights file on every SIGHUP until cancelled.
+async fn reload_on_hangup(engine: Arc<engine::Engine>, cancel: CancellationToken) {
+    let mut hangups = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(hangups) => hangups,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGHUP: weights reload only on restart");
+            return;
+        }
+    };
+    loop {
+        tokio::select! {
+            Some(()) = hangups.recv() => engine.reload_weights(),
+            () = cancel.cancelled() => return,
+        }
+    }
 }

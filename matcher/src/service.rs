@@ -1,32 +1,39 @@
 //! Answers match requests on NATS, shared with other matcher instances as one queue group.
+//! Requests are scored concurrently (bounded) on the blocking pool, while the consumer keeps
+//! applying updates (it takes the table's write lock only for a batch apply).
 
-use crate::pick::pick;
-use crate::store::TableStore;
+use crate::engine::Engine;
 use anyhow::Context;
 use futures::StreamExt;
 use std::sync::Arc;
 use storage::broker::{MATCH_QUEUE_GROUP, MATCH_SUBJECT};
 use storage::codec;
-use storage::matching::{MatchReply, MatchRequest};
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio_util::sync::CancellationToken;
+
+/// Requests scored at once; more wait in the subscription's bounded buffer.
+fn max_in_flight() -> usize {
+    2 * std::thread::available_parallelism().map_or(2, |n| n.get())
+}
 
 /// Waits until the table has caught up with the stream, then serves until cancelled.
 pub async fn run(
     client: async_nats::Client,
-    store: Arc<TableStore>,
+    engine: Arc<Engine>,
     mut caught_up: watch::Receiver<bool>,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     tokio::select! {
-        ready = caught_up.wait_for(|&ready| ready) => { ready.context("consumer stopped")?; }
+        // A closed channel means the consumer ended: it stops the matcher and reports why.
+        ready = caught_up.wait_for(|&ready| ready) => if ready.is_err() { return Ok(()) },
         () = cancel.cancelled() => return Ok(()),
     }
     let mut requests = client
         .queue_subscribe(MATCH_SUBJECT, MATCH_QUEUE_GROUP.to_owned())
         .await
         .context("subscribe to match requests")?;
-    tracing::info!(rows = store.read().len(), "serving match requests");
+    tracing::info!("serving match requests");
+    let permits = Arc::new(Semaphore::new(max_in_flight()));
     loop {
         let message = tokio::select! {
             next = requests.next() => next,
@@ -36,24 +43,27 @@ pub async fn run(
         let Some(reply_to) = message.reply else {
             continue;
         };
-        let reply = answer(&store, &message.payload);
-        let bytes = codec::encode(&reply).context("encode reply")?;
-        if let Err(e) = client.publish(reply_to, bytes.into()).await {
-            tracing::warn!(error = %e, "could not send a match reply");
-        }
+        let permit = permits.clone().acquire_owned().await.context("permits")?;
+        let (engine, client) = (engine.clone(), client.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            let payload = message.payload;
+            let reply = tokio::task::spawn_blocking(move || engine.answer(&payload)).await;
+            let bytes = match reply
+                .map_err(anyhow::Error::from)
+                .and_then(|r| Ok(codec::encode(&r)?))
+            {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not answer a match request");
+                    return;
+                }
+            };
+            if let Err(e) = client.publish(reply_to, bytes.into()).await {
+                tracing::warn!(error = %e, "could not send a match reply");
+            }
+        });
     }
     requests.unsubscribe().await.ok();
     Ok(())
-}
-
-fn answer(store: &TableStore, payload: &[u8]) -> MatchReply {
-    match codec::decode::<MatchRequest>(payload) {
-        Ok(request) => pick(&store.read(), &request),
-        Err(e) => {
-            tracing::warn!(error = %e, "refusing an undecodable match request");
-            MatchReply::Refused {
-                reason: e.to_string(),
-            }
-        }
-    }
 }

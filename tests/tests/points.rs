@@ -139,7 +139,7 @@ async fn failed_matches_charge_nothing_and_an_unapplied_important_option_is_refu
         .post("/api/matches", &json!({ "options": options }))
         .await
         .expect(201);
-    // Until weighted matching lands, nobody "passes" the important option: its 300 comes back.
+    // The only candidate is not older: the important option falls back and its 300 comes back.
     assert_eq!(reply["match"]["price"], 1_500);
     assert_eq!(reply["match"]["refunded"], 300);
     assert_eq!(reply["match"]["important_applied"], false);
