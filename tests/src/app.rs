@@ -129,7 +129,12 @@ impl TestApp {
 
     /// The matcher as a real process (to SIGKILL it), logging into the test's directory.
     pub fn spawn_matcher_process(&self, log_name: &str) -> Proc {
-        let args = [
+        self.spawn_matcher_process_with(log_name, &[])
+    }
+
+    /// The matcher process with extra flags.
+    pub fn spawn_matcher_process_with(&self, log_name: &str, extra: &[String]) -> Proc {
+        let mut args = vec![
             "--nats-url".to_owned(),
             self.nats.url(),
             "--data-dir".to_owned(),
@@ -137,6 +142,7 @@ impl TestApp {
             "--instance".to_owned(),
             "test".to_owned(),
         ];
+        args.extend_from_slice(extra);
         Proc::spawn("comatching-matcher", &args, &self.dir.path().join(log_name))
     }
 

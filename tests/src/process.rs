@@ -60,6 +60,16 @@ impl Proc {
         (output.status.success(), text)
     }
 
+    /// Sends `signal` (e.g. `HUP`) without waiting.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success(), "kill -{signal} {pid}");
+    }
+
     /// SIGTERM, then waits for a clean exit.
     pub fn terminate(mut self) {
         let pid = self.child.id().to_string();
