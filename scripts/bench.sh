@@ -1,9 +1,38 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests): prints each figure with the command that produced it.
+# Benchmarks (not tests): prints each figure under the command that produced it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=lib/nats.sh
+source scripts/lib/nats.sh
+NATS_SERVER_BIN=$(ensure_nats_server "$root")
+export NATS_SERVER_BIN
+
+cargo build --release --bins --quiet
 
 echo "## Durable points operations"
 echo "command: cargo bench -p comatching-server --bench durable_points"
 cargo bench --quiet -p comatching-server --bench durable_points
+echo
+
+echo "## Matcher engine: scoring, memory-bandwidth floor, file load, CSV export"
+echo "command: cargo bench -p comatching-matcher --bench engine"
+engine=$(cargo bench --quiet -p comatching-matcher --bench engine)
+echo "$engine"
+echo
+
+echo "## CSV export beside pandas (the earlier system's tool), same files, same run"
+echo "command: python scripts/pandas_csv.py target/bench ROWS:OURS... (pandas in target/bench/venv)"
+venv="$root/target/bench/venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check pandas
+fi
+ours=$(echo "$engine" | awk -F'|' '$2 ~ /^ *[0-9]+ *$/ { gsub(/ /, "", $2); gsub(/ /, "", $8); print $2 ":" $8 }')
+# shellcheck disable=SC2086
+"$venv/bin/python" scripts/pandas_csv.py target/bench $ours
+echo
+
+echo "## Matcher process: NATS round trip, 8 concurrent clients, resident memory"
+echo "command: cargo bench -p comatching-tests --bench matcher_e2e"
+cargo bench --quiet -p comatching-tests --bench matcher_e2e

@@ -13,6 +13,7 @@ pub mod scoring;
 mod scoring_tests;
 pub mod service;
 pub mod store;
+pub mod synthetic;
 pub mod weights;
 
 pub use config::Config;

@@ -60,6 +60,18 @@ impl Proc {
         (output.status.success(), text)
     }
 
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory in KiB, from `/proc`.
+    pub fn resident_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     /// Sends `signal` (e.g. `HUP`) without waiting.
     pub fn signal(&self, signal: &str) {
         let pid = self.child.id().to_string();
