@@ -7,6 +7,14 @@ cd "$root"
 # shellcheck source=lib/nats.sh
 source scripts/lib/nats.sh
 
+# The browser tests drive Debian's Chromium through chromedriver; Korean needs CJK fonts.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+  || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+  echo "installing chromium, chromium-driver and fonts-noto-cjk"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
+fi
+
 NATS_SERVER_BIN=$(ensure_nats_server "$root")
 export NATS_SERVER_BIN
 echo "using $("$NATS_SERVER_BIN" --version)"

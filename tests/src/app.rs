@@ -246,6 +246,12 @@ impl TestApp {
         self.wait_matcher_answers().await;
     }
 
+    /// Waits until the matcher answers when nobody has a profile yet (nothing to sync).
+    pub async fn ready_for_matches_without_candidates(&self) {
+        self.wait_outbox_empty().await;
+        self.wait_matcher_answers().await;
+    }
+
     /// Stops everything cleanly.
     pub async fn stop(mut self) {
         self.stop_matcher().await;

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod browser;
 pub mod nats;
 pub mod poll;
 pub mod process;

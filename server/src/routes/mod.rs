@@ -1,6 +1,7 @@
 //! The HTTP API of API.md.
 
 mod admin;
+mod assets;
 mod auth;
 mod catalog;
 mod health;
@@ -14,11 +15,17 @@ use crate::extract::MAX_BODY_BYTES;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+
+/// Only our own scripts, styles and API; no framing.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
+     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -45,9 +52,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/ops/users/{id}/points", post(ops::adjust_points))
         .route("/api/admin/users/{id}/role", put(admin::set_role))
         .route("/api/admin/audit", get(admin::audit))
-        .fallback(|| async { ApiError::NotFound })
+        .fallback(assets::serve)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .layer(CatchPanicLayer::custom(|_| panic_response()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -1,0 +1,172 @@
+//! A real headless Chromium (Debian's `chromium` + `chromium-driver`) driven over WebDriver.
+
+use crate::nats::free_port;
+use crate::poll::wait_until;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// How long a page may take to show what a step waits for.
+const STEP_DEADLINE: Duration = Duration::from_secs(15);
+/// A phone: 360×740 CSS pixels (Chrome's mobile emulation: a headless window has a minimum
+/// width wider than a phone).
+const PHONE: (u32, u32) = (360, 740);
+
+/// chromedriver on a free port; killed when dropped.
+pub struct ChromeDriver {
+    port: u16,
+    child: Child,
+}
+
+impl ChromeDriver {
+    pub fn start() -> Self {
+        let port = free_port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver (scripts/test.sh installs chromium-driver)");
+        let start = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < STEP_DEADLINE,
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { port, child }
+    }
+
+    /// A new browser session with its own profile (and so its own cookies).
+    pub async fn browser(&self, base: &str, shots: &str) -> Browser {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--lang=ko-KR",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("--user-data-dir={}", profile.path().display())])
+        .collect::<Vec<_>>();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": args,
+                "mobileEmulation": {
+                    "deviceMetrics": { "width": PHONE.0, "height": PHONE.1, "pixelRatio": 2.0, "mobile": true, "touch": true }
+                },
+            }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/screenshots")
+            .join(shots);
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        Browser {
+            client,
+            base: base.to_owned(),
+            shots: dir,
+            _profile: profile,
+        }
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One browser session on the app.
+pub struct Browser {
+    pub client: Client,
+    base: String,
+    shots: PathBuf,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Opens `#/route`.
+    pub async fn open(&self, route: &str) {
+        self.client
+            .goto(&format!("{}/#/{route}", self.base))
+            .await
+            .expect("navigate");
+    }
+
+    async fn element(&self, css: &str) -> fantoccini::elements::Element {
+        let locator = Locator::Css(css);
+        wait_until(&format!("element {css}"), STEP_DEADLINE, || async {
+            self.client.find(locator).await.ok()
+        })
+        .await
+    }
+
+    /// Types `text` into the field matching `css` (after clearing it).
+    pub async fn fill(&self, css: &str, text: &str) {
+        let input = self.element(css).await;
+        input.clear().await.expect("clear");
+        input.send_keys(text).await.expect("type");
+    }
+
+    pub async fn choose(&self, css: &str, value: &str) {
+        self.element(css)
+            .await
+            .select_by_value(value)
+            .await
+            .expect("select");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.element(css).await.click().await.expect("click");
+    }
+
+    /// Waits until the element matching `css` shows `needle`; returns its whole text.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> String {
+        wait_until(
+            &format!("{css} to show {needle:?}"),
+            STEP_DEADLINE,
+            || async {
+                let text = self
+                    .client
+                    .find(Locator::Css(css))
+                    .await
+                    .ok()?
+                    .text()
+                    .await
+                    .ok()?;
+                text.contains(needle).then_some(text)
+            },
+        )
+        .await
+    }
+
+    /// Saves a PNG of the page as `target/screenshots/<journey>/<name>.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    pub async fn close(self) {
+        self.client.close().await.expect("close the session");
+    }
+}

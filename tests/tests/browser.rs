@@ -1,0 +1,175 @@
+//! Students' journeys through the web app in a real headless Chromium, at phone size, against
+//! a real server, matcher and nats-server. Screenshots go to target/screenshots/.
+
+use comatching_tests::app::{ADMIN_EMAIL, ADMIN_PASSWORD};
+use comatching_tests::browser::{Browser, ChromeDriver};
+use comatching_tests::{profile, spawn_app, TestApp};
+use serde_json::json;
+
+async fn sign_up(browser: &Browser, email: &str, nickname: &str) {
+    browser.open("signup").await;
+    browser.fill("input[name=email]", email).await;
+    browser.fill("input[name=password]", "password123").await;
+    browser.fill("input[name=nickname]", nickname).await;
+    browser.click("button[type=submit]").await;
+}
+
+async fn fill_profile(browser: &Browser, mbti: &str) {
+    browser.wait_text("h1", "프로필").await;
+    browser.choose("select[name=gender]", "MALE").await;
+    browser.fill("input[name=birth_year]", "2002").await;
+    browser.fill("input[name=mbti]", mbti).await;
+    browser.fill("input[name=major]", "컴퓨터공학과").await;
+    browser.click("input[value='축구']").await;
+    browser.click("input[value='영화']").await;
+    browser.fill("input[name=contact_id]", "minsu_kakao").await;
+    browser.fill("input[name=song]", "밤양갱").await;
+}
+
+async fn log_in(browser: &Browser, email: &str, password: &str) {
+    browser.open("login").await;
+    browser.fill("input[name=email]", email).await;
+    browser.fill("input[name=password]", password).await;
+    browser.click("button[type=submit]").await;
+}
+
+async fn candidate(app: &TestApp) {
+    let other = app.client();
+    other.signup("jiwoo@test.ac.kr", "지우").await.expect(201);
+    let mut body = profile("FEMALE", "경영학과", "jiwoo_insta");
+    body["contact"] = json!({"type": "INSTAGRAM", "id": "jiwoo_insta"});
+    other.put_profile(&body).await.expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_student_charges_points_and_gets_a_match_with_contact() {
+    let app = spawn_app().await;
+    candidate(&app).await;
+    let driver = ChromeDriver::start();
+    let student = driver.browser(&app.base, "journey").await;
+
+    student.open("").await;
+    student.wait_text("#participants", "2").await;
+    student.screenshot("01-landing").await;
+    sign_up(&student, "minsu@test.ac.kr", "민수").await;
+    fill_profile(&student, "enfp").await;
+    student.screenshot("02-profile").await;
+    student.click("button[type=submit]").await;
+    student.wait_text("#balance", "0P").await;
+
+    student.open("charge").await;
+    student.choose("select[name=amount]", "3000").await;
+    student.fill("input[name=depositor_name]", "김민수").await;
+    student.click("form button[type=submit]").await;
+    student.wait_text("#charges", "확인 대기").await;
+    student.screenshot("03-charge-pending").await;
+
+    let operator = driver.browser(&app.base, "journey").await;
+    log_in(&operator, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    operator.wait_text("#nav", "운영").await;
+    operator.open("ops").await;
+    operator.wait_text("#pending", "김민수").await;
+    operator.screenshot("04-operator-pending").await;
+    operator.click("#pending button.approve").await;
+    operator.wait_text("#pending", "없어요").await;
+    operator.close().await;
+
+    student.open("home").await;
+    student.wait_text("#balance", "3,000P").await;
+    student.wait_text("#entries", "충전").await;
+    student.screenshot("05-home-balance").await;
+
+    app.ready_for_matches().await;
+    student.open("match").await;
+    student.choose("select[name=hobby]", "SPORTS").await;
+    student.choose("select[name=important]", "hobby").await;
+    student.wait_text("#price", "1,300P").await;
+    // A double click in the same instant: one match, one spend.
+    student
+        .client
+        .execute(
+            "const b = document.querySelector('form button[type=submit]'); b.click(); b.click();",
+            vec![],
+        )
+        .await
+        .expect("double click");
+    student.wait_text("#result", "지우").await;
+    let contact = student.wait_text(".contact", "jiwoo_insta").await;
+    assert!(contact.contains("인스타그램"), "{contact}");
+    student.wait_text("#after-balance", "1,700P").await;
+    student.screenshot("06-match-result").await;
+
+    student.open("history").await;
+    let history = student.wait_text("#history", "jiwoo_insta").await;
+    assert_eq!(
+        history.matches("jiwoo_insta").count(),
+        1,
+        "the double click matched twice"
+    );
+    student.open("home").await;
+    student.wait_text("#balance", "1,700P").await;
+    student.screenshot("07-history").await;
+    student.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_shows_a_korean_message_where_it_belongs() {
+    let app = spawn_app().await;
+    app.client()
+        .signup("taken@test.ac.kr", "이미있음")
+        .await
+        .expect(201);
+    let driver = ChromeDriver::start();
+    let browser = driver.browser(&app.base, "errors").await;
+
+    log_in(&browser, "taken@test.ac.kr", "wrong-password").await;
+    browser.wait_text("#err-password", "올바르지 않아요").await;
+    browser.screenshot("01-wrong-password").await;
+
+    sign_up(&browser, "new@test.ac.kr", "이미있음").await;
+    browser
+        .wait_text("#err-nickname", "이미 사용 중인 닉네임")
+        .await;
+    browser.screenshot("02-taken-nickname").await;
+
+    browser.fill("input[name=nickname]", "새내기").await;
+    browser.click("button[type=submit]").await;
+    fill_profile(&browser, "ABCD").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_text("#err-mbti", "네 글자").await;
+    browser.screenshot("03-invalid-mbti").await;
+    browser.fill("input[name=mbti]", "INTJ").await;
+    browser.click("button[type=submit]").await;
+    browser.wait_text("#balance", "0P").await;
+
+    app.ready_for_matches_without_candidates().await;
+    browser.open("match").await;
+    browser.click("form button[type=submit]").await;
+    browser.wait_text("form .alert", "포인트가 부족해요").await;
+    browser.screenshot("04-not-enough-points").await;
+
+    let me = browser.client.get_all_cookies().await.unwrap();
+    assert!(me
+        .iter()
+        .any(|c| c.name() == "session" && c.http_only() == Some(true)));
+    let user = app
+        .db
+        .user_by_email(&comatching_server::account::Email::parse("new@test.ac.kr").unwrap())
+        .unwrap()
+        .unwrap();
+    let admin = app.admin().await;
+    admin
+        .post(
+            &format!("/api/ops/users/{}/points", user.id),
+            &json!({"delta": 1000, "reason": "테스트"}),
+        )
+        .await
+        .expect(200);
+    browser.open("match").await;
+    browser.click("form button[type=submit]").await;
+    browser.wait_text("form .alert", "상대가 없어요").await;
+    browser.screenshot("05-no-candidate").await;
+    browser.close().await;
+    app.stop().await;
+}

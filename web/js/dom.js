@@ -1,0 +1,33 @@
+// A tiny element builder: h('p', {class: 'x'}, 'text', child). No framework, no build step.
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else el.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+// A labelled field with its error slot: the error's id is err-<name>, tied by aria-describedby.
+export function field(labelText, name, control) {
+  control.id ||= `f-${name}`;
+  control.name ||= name;
+  control.setAttribute('aria-describedby', `err-${name}`);
+  return h('div', { class: 'field' },
+    h('label', { for: control.id }, labelText),
+    control,
+    h('p', { class: 'error', id: `err-${name}`, role: 'alert' }));
+}
+
+export function select(options, selected) {
+  return h('select', {}, options.map(([value, text]) =>
+    h('option', { value, selected: value === selected }, text)));
+}
+
+export const won = (n) => `${Number(n).toLocaleString('ko-KR')}P`;

@@ -1,0 +1,61 @@
+// Korean words for the API's codes and enums.
+const ERRORS = {
+  BAD_CREDENTIALS: '이메일 또는 비밀번호가 올바르지 않아요.',
+  UNAUTHENTICATED: '로그인이 필요해요.',
+  BANNED: '이용이 제한된 계정이에요. 부스에 문의해 주세요.',
+  FORBIDDEN: '이 기능을 쓸 권한이 없어요.',
+  NOT_FOUND: '찾을 수 없어요.',
+  CONFLICT: '이미 처리되었거나 사용 중이에요.',
+  PAYLOAD_TOO_LARGE: '입력이 너무 길어요.',
+  BAD_REQUEST: '입력값을 확인해 주세요.',
+  INVALID_EMAIL: '이메일 형식이 올바르지 않아요.',
+  INVALID_PASSWORD: '비밀번호는 8~128자로 입력해 주세요.',
+  INVALID_NICKNAME: '닉네임은 2~16자의 한글, 영문, 숫자, _만 쓸 수 있어요.',
+  INVALID_BIRTH_YEAR: '출생연도가 가입 가능 범위를 벗어났어요.',
+  INVALID_MBTI: 'MBTI는 ENFP처럼 네 글자로 입력해 주세요.',
+  INVALID_MAJOR: '학과는 1~40자로 입력해 주세요.',
+  INVALID_HOBBIES: '취미는 1~5개 골라 주세요.',
+  INVALID_CONTACT_ID: '연락처를 확인해 주세요. 전화번호는 숫자와 -만 쓸 수 있어요.',
+  INVALID_SONG: '노래는 60자 이내로 입력해 주세요.',
+  INVALID_COMMENT: '한마디는 200자 이내로 입력해 주세요.',
+  GENDER_LOCKED: '성별은 한 번 정하면 바꿀 수 없어요.',
+  PROFILE_REQUIRED: '먼저 프로필을 작성해 주세요.',
+  INVALID_AMOUNT: '충전 금액은 1,000~50,000P, 500P 단위예요.',
+  INVALID_DEPOSITOR_NAME: '입금자명은 1~20자로 입력해 주세요.',
+  INVALID_IMPORTANT: '중요 옵션은 고른 옵션 중에서 정해 주세요.',
+  INVALID_IDEMPOTENCY_KEY: '요청을 다시 보내 주세요.',
+  IDEMPOTENCY_KEY_REUSED: '요청을 다시 보내 주세요.',
+  INSUFFICIENT_POINTS: '포인트가 부족해요. 먼저 충전해 주세요.',
+  NO_CANDIDATE: '지금은 매칭할 수 있는 상대가 없어요. 포인트는 차감되지 않았어요.',
+  MATCH_LIMIT: '매칭 가능 횟수를 모두 사용했어요.',
+  MATCHER_UNAVAILABLE: '매칭 서버가 잠시 응답하지 않아요. 포인트는 차감되지 않았어요. 다시 시도해 주세요.',
+  RATE_LIMITED: '요청이 너무 많아요. 잠시 후 다시 시도해 주세요.',
+  BALANCE_WOULD_BE_NEGATIVE: '잔액이 0보다 작아질 수 없어요.',
+  NETWORK: '네트워크 연결을 확인해 주세요.',
+};
+
+export function errorText(error) {
+  if (error.code === 'CONFLICT' && /nickname/i.test(error.message)) return '이미 사용 중인 닉네임이에요.';
+  if (error.code === 'CONFLICT' && /email/i.test(error.message)) return '이미 가입된 이메일이에요.';
+  if (error.code === 'CONFLICT' && /pending/i.test(error.message)) return '이미 대기 중인 충전 요청이 있어요.';
+  return ERRORS[error.code] ?? '문제가 생겼어요. 잠시 후 다시 시도해 주세요.';
+}
+
+// The form field an error belongs to: INVALID_BIRTH_YEAR → birth_year; a taken nickname → nickname.
+export function errorField(error) {
+  if (error.code === 'CONFLICT' && /nickname/i.test(error.message)) return 'nickname';
+  if (error.code === 'CONFLICT' && /email/i.test(error.message)) return 'email';
+  if (error.code === 'BAD_CREDENTIALS') return 'password';
+  return error.code.startsWith('INVALID_') ? error.code.slice(8).toLowerCase() : null;
+}
+
+export const GENDER = { MALE: '남성', FEMALE: '여성' };
+export const FREQUENCY = { FREQUENT: '자주', NORMAL: '보통', RARE: '가끔' };
+export const CONTACT = { KAKAO: '카카오톡 ID', INSTAGRAM: '인스타그램', PHONE: '전화번호' };
+export const CATEGORY = {
+  SPORTS: '운동', CULTURE_ART: '문화·예술', MUSIC: '음악', TRAVEL: '여행',
+  DAILY_STUDY: '일상·공부', GAME: '게임', OTHER: '기타',
+};
+export const ENTRY = { CHARGE: '충전', ADJUST: '조정', MATCH: '매칭', REFUND: '환불' };
+export const CHARGE_STATUS = { PENDING: '확인 대기', APPROVED: '충전 완료', REJECTED: '거절됨', CANCELLED: '취소됨' };
+export const AGE = { OLDER: '연상', YOUNGER: '연하', EQUAL: '동갑' };

@@ -1,0 +1,55 @@
+import { api } from '../api.js';
+import { field, h } from '../dom.js';
+import { alertBox, loader, onSubmit } from '../forms.js';
+
+export function landing(ctx) {
+  if (ctx.me) ctx.go('home');
+  return h('section', { class: 'hero' },
+    h('h1', {}, '축제에서 만나는 인연, 코매칭'),
+    h('p', {}, '프로필을 만들고 포인트로 매칭을 신청하면, 조건에 맞는 상대의 연락처를 알려 드려요.'),
+    loader(() => api('GET', '/api/stats/public'), (stats) => [
+      h('p', { class: 'count', id: 'participants' }, stats.users.toLocaleString('ko-KR')),
+      h('p', { class: 'muted' }, `명이 참여 중 · 지금까지 ${stats.matches.toLocaleString('ko-KR')}번 매칭`),
+    ]),
+    h('div', { class: 'actions' },
+      h('a', { class: 'button', href: '#/signup' }, '시작하기'),
+      h('a', { class: 'button secondary', href: '#/login' }, '로그인')));
+}
+
+async function enter(ctx, user) {
+  ctx.me = user;
+  await ctx.refreshMe();
+  ctx.go(ctx.me.profile ? 'home' : 'profile');
+}
+
+export function login(ctx) {
+  const form = h('form', { novalidate: true },
+    h('h1', {}, '로그인'),
+    field('이메일', 'email', h('input', { type: 'email', autocomplete: 'email', required: true })),
+    field('비밀번호', 'password', h('input', { type: 'password', autocomplete: 'current-password', required: true })),
+    alertBox(),
+    h('button', { type: 'submit', class: 'wide' }, '로그인'),
+    h('p', { class: 'muted' }, '처음이신가요? ', h('a', { href: '#/signup' }, '가입하기')));
+  onSubmit(form, async (data) => {
+    const reply = await api('POST', '/api/auth/login', { email: data.get('email'), password: data.get('password') });
+    await enter(ctx, reply.user);
+  });
+  return h('section', { class: 'card' }, form);
+}
+
+export function signup(ctx) {
+  const form = h('form', { novalidate: true },
+    h('h1', {}, '가입하기'),
+    field('이메일', 'email', h('input', { type: 'email', autocomplete: 'email', required: true, maxlength: 254 })),
+    field('비밀번호 (8자 이상)', 'password', h('input', { type: 'password', autocomplete: 'new-password', required: true, minlength: 8, maxlength: 128 })),
+    field('닉네임 (2~16자)', 'nickname', h('input', { autocomplete: 'nickname', required: true, maxlength: 16 })),
+    alertBox(),
+    h('button', { type: 'submit', class: 'wide' }, '가입하기'));
+  onSubmit(form, async (data) => {
+    const reply = await api('POST', '/api/auth/signup', {
+      email: data.get('email'), password: data.get('password'), nickname: data.get('nickname'),
+    });
+    await enter(ctx, reply.user);
+  });
+  return h('section', { class: 'card' }, form);
+}

@@ -1,0 +1,99 @@
+import { api } from '../api.js';
+import { field, h, select, won } from '../dom.js';
+import { alertBox, loader, onSubmit } from '../forms.js';
+import { AGE, CATEGORY, CONTACT, FREQUENCY, GENDER } from '../messages.js';
+
+const PAIRS = [['E', 'I'], ['S', 'N'], ['T', 'F'], ['J', 'P']];
+const MBTI_CHOICES = PAIRS.flatMap((first, i) => PAIRS.slice(i + 1).flatMap((second) =>
+  first.flatMap((a) => second.map((b) => [a + b, a + b]))));
+const IMPORTANT = { age: '나이', mbti: 'MBTI', hobby: '취미', contact_frequency: '연락 빈도' };
+
+function optionsFrom(data) {
+  const value = (name) => data.get(name) || null;
+  return {
+    age: value('age'), mbti: value('mbti'), hobby: value('hobby'),
+    contact_frequency: value('contact_frequency'),
+    exclude_same_major: data.get('exclude_same_major') === 'on',
+    important: value('important'),
+  };
+}
+
+export function partnerCard(match) {
+  const p = match.partner;
+  const copy = h('button', { type: 'button', class: 'secondary', id: 'copy-contact', onclick: async () => {
+    await navigator.clipboard?.writeText(p.contact.id).catch(() => null);
+    copy.textContent = '복사됨';
+  } }, '복사');
+  return h('article', { class: 'card partner' },
+    h('h2', {}, `${p.nickname} (${GENDER[p.gender]}, ${p.age}세)`),
+    h('div', { class: 'contact' },
+      h('span', {}, CONTACT[p.contact.type]),
+      h('strong', { class: 'contact-id' }, p.contact.id),
+      copy),
+    h('dl', {},
+      h('dt', {}, 'MBTI'), h('dd', {}, p.mbti),
+      h('dt', {}, '학과'), h('dd', {}, p.major),
+      h('dt', {}, '취미'), h('dd', {}, p.hobbies.join(', ')),
+      h('dt', {}, '연락 빈도'), h('dd', {}, FREQUENCY[p.contact_frequency]),
+      p.song ? [h('dt', {}, '좋아하는 노래'), h('dd', {}, p.song)] : null,
+      p.comment ? [h('dt', {}, '한마디'), h('dd', {}, p.comment)] : null),
+    h('p', { class: 'muted' }, `${won(match.price)} 사용`,
+      match.refunded ? ` · 중요 옵션을 만족하는 상대가 없어 ${won(match.refunded)} 환불` : '',
+      ' · ', new Date(match.at).toLocaleString('ko-KR')));
+}
+
+export function view(ctx) {
+  const none = ['', '상관없음'];
+  const price = h('p', { class: 'price', id: 'price', 'aria-live': 'polite' }, won(ctx.catalog?.prices.base ?? 0));
+  const result = h('div', { id: 'result' });
+  const form = h('form', { novalidate: true },
+    h('h1', {}, '매칭 신청'),
+    field('나이', 'age', select([none, ...Object.entries(AGE)], '')),
+    field('MBTI (두 글자)', 'mbti', select([none, ...MBTI_CHOICES], '')),
+    field('취미 분야', 'hobby', select([none, ...Object.entries(CATEGORY)], '')),
+    field('연락 빈도', 'contact_frequency', select([none, ...Object.entries(FREQUENCY)], '')),
+    h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'exclude_same_major' }), '같은 학과는 빼 주세요'),
+    field('가장 중요한 조건 (꼭 맞는 사람만)', 'important', select([['', '없음'], ...Object.entries(IMPORTANT)], '')),
+    h('div', { class: 'row card' }, h('span', {}, '필요한 포인트'), price),
+    alertBox(),
+    h('button', { type: 'submit', class: 'wide' }, '매칭하기'));
+
+  // One key per attempt: a double click or a retry after a lost reply never spends twice.
+  let key = crypto.randomUUID();
+  const quote = async () => {
+    try {
+      const reply = await api('POST', '/api/matches/quote', { options: optionsFrom(new FormData(form)) });
+      price.textContent = won(reply.price);
+      form.querySelector('#err-important').textContent = '';
+    } catch (error) {
+      if (error.code === 'INVALID_IMPORTANT') form.querySelector('#err-important').textContent = '중요 조건은 고른 조건 중에서 정해 주세요.';
+    }
+  };
+  form.addEventListener('change', () => { key = crypto.randomUUID(); quote(); });
+  onSubmit(form, async (data) => {
+    let reply;
+    try {
+      reply = await api('POST', '/api/matches', { options: optionsFrom(data) }, { idempotencyKey: key });
+    } catch (error) {
+      // A 4xx is a final answer: the next click is a new attempt. Without an answer (network,
+      // 503) the same key is sent again, so a reply that was lost cannot be charged twice.
+      if (error.status >= 400 && error.status < 500) key = crypto.randomUUID();
+      throw error;
+    }
+    key = crypto.randomUUID();
+    await ctx.refreshMe();
+    result.replaceChildren(h('h2', { tabindex: '-1' }, '매칭 결과'), partnerCard(reply.match),
+      h('p', { class: 'muted', id: 'after-balance' }, `남은 포인트 ${won(reply.balance)}`));
+    window.scrollTo(0, 0);
+    result.querySelector('h2').focus();
+  });
+  return h('section', {}, result, h('div', { class: 'card' }, form));
+}
+
+export function history() {
+  return h('section', {},
+    h('h1', {}, '매칭 기록'),
+    loader(() => api('GET', '/api/matches'), (matches) => matches.length === 0
+      ? h('p', { class: 'muted' }, '아직 매칭 기록이 없어요.')
+      : h('div', { id: 'history' }, matches.map(partnerCard))));
+}

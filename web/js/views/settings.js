@@ -1,0 +1,51 @@
+import { api } from '../api.js';
+import { h } from '../dom.js';
+import { alertBox, showError } from '../forms.js';
+
+export function view(ctx) {
+  const status = alertBox();
+  const toggle = h('input', { type: 'checkbox', id: 'dont-pick-me', checked: ctx.me.dont_pick_me });
+  toggle.addEventListener('change', async () => {
+    toggle.disabled = true;
+    try {
+      await api('PUT', '/api/me/pickable', { dont_pick_me: toggle.checked });
+      await ctx.refreshMe();
+      status.className = 'alert ok';
+      status.textContent = toggle.checked ? '이제 다른 사람의 매칭에 나오지 않아요.' : '다시 매칭 상대로 나올 수 있어요.';
+    } catch (error) {
+      toggle.checked = !toggle.checked;
+      showError(section, error);
+    } finally {
+      toggle.disabled = false;
+    }
+  });
+  const withdraw = h('button', { type: 'button', class: 'danger', id: 'withdraw' }, '탈퇴하기');
+  const confirm = h('button', { type: 'button', class: 'danger', id: 'withdraw-confirm', hidden: true }, '정말 탈퇴할게요');
+  withdraw.addEventListener('click', () => {
+    confirm.hidden = false;
+    withdraw.hidden = true;
+    confirm.focus();
+  });
+  confirm.addEventListener('click', async () => {
+    await api('DELETE', '/api/me').catch((error) => showError(section, error));
+    ctx.me = null;
+    ctx.go('');
+  });
+  const logout = h('button', { type: 'button', class: 'secondary', id: 'logout', onclick: async () => {
+    await api('POST', '/api/auth/logout').catch(() => null);
+    ctx.me = null;
+    ctx.go('login');
+  } }, '로그아웃');
+  const section = h('section', {},
+    h('h1', {}, '설정'),
+    h('div', { class: 'card' },
+      h('label', { class: 'inline', for: 'dont-pick-me' }, toggle, '다른 사람의 매칭에 나오지 않기'),
+      status,
+      h('p', {}, h('a', { href: '#/profile' }, '프로필 수정'))),
+    h('div', { class: 'card actions' }, logout),
+    h('div', { class: 'card' },
+      h('h2', {}, '탈퇴'),
+      h('p', { class: 'muted' }, '탈퇴하면 바로 매칭 후보에서 빠지고 다시 로그인할 수 없어요. 포인트 내역은 정산을 위해 보관돼요.'),
+      withdraw, confirm, alertBox()));
+  return section;
+}
