@@ -25,7 +25,7 @@ pub async fn create_admin(
             db.create_user(&email, &nickname, hash).map_err(api)?
         }
     };
-    let admin = db.set_role(user.id, Role::Admin).map_err(api)?;
+    let admin = db.set_role(user.id, Role::Admin, None).map_err(api)?;
     db.flush()?;
     Ok(admin)
 }

@@ -17,6 +17,8 @@ pub enum ApiError {
     BadCredentials,
     #[error("your role may not do this")]
     Forbidden,
+    #[error("this account is banned")]
+    Banned,
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -56,6 +58,7 @@ impl ApiError {
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
             Self::BadCredentials => (StatusCode::UNAUTHORIZED, "BAD_CREDENTIALS"),
             Self::Forbidden => (StatusCode::FORBIDDEN, "FORBIDDEN"),
+            Self::Banned => (StatusCode::FORBIDDEN, "BANNED"),
             Self::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),

@@ -11,11 +11,13 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod matchmaker;
 pub mod pricing;
 pub mod relay;
 pub mod routes;
+pub mod search;
 pub mod state;
 pub mod sweeper;
 pub mod user_locks;
@@ -68,11 +70,16 @@ pub async fn serve(
     if !address.ip().is_loopback() {
         tracing::warn!(%address, "serving plain HTTP on a non-loopback address: use HTTPS in production");
     }
+    let search = Arc::new(search::Search::open(
+        &config.data_dir.join("search"),
+        db.clone(),
+    )?);
     let state = state::AppState {
         db: db.clone(),
         nats: nats.clone(),
         config: Arc::new(config),
         user_locks: Arc::default(),
+        search: search.clone(),
     };
     tracing::info!(%address, "listening");
     let stop = cancel.clone();
@@ -87,6 +94,9 @@ pub async fn serve(
         .context("serve")?;
     cancel.cancel();
     let _ = tokio::join!(relay, sweeper);
+    tokio::task::spawn_blocking(move || search.shutdown())
+        .await
+        .context("search shutdown")?;
     nats.flush().await.ok();
     db.flush().context("final flush")?;
     tracing::info!("stopped");

@@ -27,11 +27,27 @@ enum Command {
         #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
         data_dir: PathBuf,
     },
+    /// Exports (the server must be stopped; a running one serves GET /api/admin/export/matches.csv).
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Fill an empty database with synthetic students (the server must be stopped).
     Demo {
         /// How many demo users.
         #[arg(long, default_value_t = 1_000)]
         users: usize,
+        /// The server's data directory.
+        #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The match history as CSV for model training: pseudonymous, no names or contacts.
+    Matches {
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
         /// The server's data directory.
         #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
         data_dir: PathBuf,
@@ -77,6 +93,32 @@ async fn main() -> anyhow::Result<()> {
             let admin =
                 comatching_server::admin::create_admin(&db, &email, password, &nickname).await?;
             println!("admin {} (id {}) is ready", admin.email, admin.id);
+            Ok(())
+        }
+        Some(Command::Export(ExportCommand::Matches { out, data_dir })) => {
+            use std::io::Write;
+            let db = Db::open(&data_dir)?;
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(&out).with_context(|| format!("create {}", out.display()))?,
+            );
+            let mut failed = None;
+            let rows =
+                comatching_server::export::matches_csv(&db, |chunk| match file.write_all(&chunk) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                })
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(e) = failed {
+                return Err(e).with_context(|| format!("write {}", out.display()));
+            }
+            file.into_inner()
+                .map_err(|e| anyhow::anyhow!("flush: {e}"))?
+                .sync_all()
+                .context("fsync")?;
+            println!("wrote {rows} matches to {}", out.display());
             Ok(())
         }
         Some(Command::Audit { data_dir }) => {

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::search::Search;
 use crate::user_locks::UserLocks;
 use std::sync::Arc;
 
@@ -12,4 +13,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// One match request per user at a time.
     pub user_locks: Arc<UserLocks>,
+    /// Operator search; told of every change to the values it indexes.
+    pub search: Arc<Search>,
 }

@@ -30,7 +30,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         let user = state
             .db
             .user(user_id)?
-            .filter(|u| !u.withdrawn)
+            .filter(|u| !u.withdrawn && !u.banned)
             .ok_or(ApiError::Unauthenticated)?;
         Ok(Self { user, token })
     }

@@ -1,6 +1,7 @@
 //! Charge requests: a student asks for points after a bank transfer; an operator approves
 //! (credits exactly once, whatever races) or rejects. One pending charge per user.
 
+use super::ops_audit::{self, Actor, OpsAction};
 use super::points::{EntryKind, LedgerTx};
 use super::{abort, decode, encode, now_ms, pair_key, pair_second, tx_error, Db, TxResult};
 use crate::error::{ApiError, ApiResult};
@@ -105,43 +106,65 @@ impl Db {
             &self.pending_by_user,
             &self.accounts,
             &self.ledger,
+            &self.ops_audit,
         )
-            .transaction(|(charges, pending, pending_by_user, accounts, ledger)| {
-                let mut charge = charge_in(charges, id)?;
-                if owner_only && charge.user_id != by {
-                    return Err(abort(ApiError::NotFound));
-                }
-                if charge.status == to {
-                    return Ok(charge);
-                }
-                if charge.status != ChargeStatus::Pending {
+            .transaction(
+                |(charges, pending, pending_by_user, accounts, ledger, audit)| {
+                    let mut charge = charge_in(charges, id)?;
+                    if owner_only && charge.user_id != by {
+                        return Err(abort(ApiError::NotFound));
+                    }
+                    if charge.status == to {
+                        return Ok(charge);
+                    }
+                    if charge.status != ChargeStatus::Pending {
+                        let action = match to {
+                            ChargeStatus::Approved => "approve",
+                            ChargeStatus::Rejected => "reject",
+                            _ => "cancel",
+                        };
+                        return Err(abort(conflict(&charge, action)));
+                    }
+                    charge.status = to;
+                    charge.decided_at_ms = Some(now_ms());
+                    charge.decided_by = Some(by);
+                    if to == ChargeStatus::Approved {
+                        let amount = i64::try_from(charge.amount)
+                            .map_err(|_| abort(ApiError::Internal(anyhow::anyhow!("amount"))))?;
+                        LedgerTx { accounts, ledger }.post(
+                            charge.user_id,
+                            EntryKind::Charge,
+                            amount,
+                            charge.id.to_string(),
+                            None,
+                            || ApiError::Internal(anyhow::anyhow!("a credit cannot go negative")),
+                        )?;
+                    }
                     let action = match to {
-                        ChargeStatus::Approved => "approve",
-                        ChargeStatus::Rejected => "reject",
-                        _ => "cancel",
+                        ChargeStatus::Approved => Some(OpsAction::ApproveCharge),
+                        ChargeStatus::Rejected => Some(OpsAction::RejectCharge),
+                        _ => None,
                     };
-                    return Err(abort(conflict(&charge, action)));
-                }
-                charge.status = to;
-                charge.decided_at_ms = Some(now_ms());
-                charge.decided_by = Some(by);
-                if to == ChargeStatus::Approved {
-                    let amount = i64::try_from(charge.amount)
-                        .map_err(|_| abort(ApiError::Internal(anyhow::anyhow!("amount"))))?;
-                    LedgerTx { accounts, ledger }.post(
-                        charge.user_id,
-                        EntryKind::Charge,
-                        amount,
-                        charge.id.to_string(),
-                        None,
-                        || ApiError::Internal(anyhow::anyhow!("a credit cannot go negative")),
-                    )?;
-                }
-                charges.insert(&id.to_be_bytes(), encode(&charge))?;
-                pending.remove(&id.to_be_bytes())?;
-                pending_by_user.remove(&charge.user_id.to_be_bytes())?;
-                Ok(charge)
-            })
+                    if let Some(action) = action {
+                        let detail = Some(format!(
+                            "user {} · {} points",
+                            charge.user_id, charge.amount
+                        ));
+                        ops_audit::record_in(
+                            audit,
+                            Actor(by),
+                            action,
+                            charge.id.to_string(),
+                            None,
+                            detail,
+                        )?;
+                    }
+                    charges.insert(&id.to_be_bytes(), encode(&charge))?;
+                    pending.remove(&id.to_be_bytes())?;
+                    pending_by_user.remove(&charge.user_id.to_be_bytes())?;
+                    Ok(charge)
+                },
+            )
             .map_err(tx_error)
     }
 

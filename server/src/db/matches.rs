@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use sled::transaction::{Transactional, TransactionalTree};
 use std::sync::atomic::Ordering;
+use storage::events::Features;
 use storage::options::MatchOptions;
 use storage::profile::Profile;
 use storage::UserId;
@@ -34,6 +35,9 @@ pub struct MatchRecord {
     pub important_applied: bool,
     pub options: MatchOptions,
     pub partner_snapshot: PartnerSnapshot,
+    /// The requester's features when matched (for the training export).
+    #[serde(default)]
+    pub requester_features: Option<Features>,
 }
 
 /// Why a candidate the matcher proposed cannot be recorded; the caller asks again without them.
@@ -185,6 +189,7 @@ impl Db {
                             nickname: partner.nickname.clone(),
                             profile: partner.profile.clone().expect("checked by still_pickable"),
                         },
+                        requester_features: me.profile.as_ref().map(|p| p.features(me.pickable())),
                     };
                     matches.insert(&id.to_be_bytes(), encode(&record))?;
                     user_matches.insert(&pair_key(requester.0, id), &[])?;

@@ -10,9 +10,11 @@ pub mod idempotency;
 #[cfg(test)]
 mod ledger_properties;
 pub mod matches;
+pub mod ops_audit;
 pub mod outbox;
 pub mod points;
 pub mod sessions;
+pub mod stats;
 pub mod users;
 
 use crate::error::ApiError;
@@ -82,6 +84,7 @@ pub struct Db {
     pub pending_charges: sled::Tree,
     pub pending_by_user: sled::Tree,
     pub idempotency: sled::Tree,
+    pub ops_audit: sled::Tree,
     commit: GroupCommit,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
     instance: String,
@@ -123,6 +126,7 @@ impl Db {
             pending_charges: tree("pending_charges")?,
             pending_by_user: tree("pending_by_user")?,
             idempotency: tree("idempotency")?,
+            ops_audit: tree("ops_audit")?,
             commit: GroupCommit::start(db.clone()),
             db,
             instance,

@@ -2,6 +2,7 @@
 //! transaction; match prices are first reserved (held apart, not an entry), then spent or
 //! released.
 
+use super::ops_audit::{self, Actor, OpsAction};
 use super::{abort, decode, encode, now_ms, pair_key, tx_error, Db, TxResult};
 use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
@@ -198,8 +199,18 @@ impl Db {
         reason: &str,
         operator: UserId,
     ) -> ApiResult<PointsAccount> {
-        let (_, account) = (&self.accounts, &self.ledger)
-            .transaction(|(accounts, ledger)| {
+        let (_, account) = (&self.accounts, &self.ledger, &self.ops_audit)
+            .transaction(|(accounts, ledger, audit)| {
+                let detail = Some(format!("{delta:+}"));
+                let reason_text = Some(reason.to_owned());
+                ops_audit::record_in(
+                    audit,
+                    Actor(operator),
+                    OpsAction::AdjustPoints,
+                    user.to_string(),
+                    reason_text,
+                    detail,
+                )?;
                 LedgerTx { accounts, ledger }.post(
                     user,
                     EntryKind::Adjust,

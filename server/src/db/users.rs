@@ -1,6 +1,7 @@
 //! Users: accounts, profiles and pickable state. Every change the matcher must learn of
 //! bumps the user's version and writes an outbox event in the same transaction.
 
+use super::ops_audit::{self, Actor, OpsAction};
 use super::{abort, decode, encode, now_ms, outbox, tx_error, Db, TxResult};
 use crate::account::{Email, Nickname};
 use crate::error::{ApiError, ApiResult};
@@ -32,6 +33,9 @@ pub struct UserRecord {
     pub profile: Option<Profile>,
     pub dont_pick_me: bool,
     pub withdrawn: bool,
+    /// Banned by an operator: out of the pool, cannot sign in.
+    #[serde(default)]
+    pub banned: bool,
     /// Grows with every change the matcher must learn of.
     pub version: u64,
 }
@@ -39,7 +43,7 @@ pub struct UserRecord {
 impl UserRecord {
     /// May others be matched with this user?
     pub fn pickable(&self) -> bool {
-        !self.dont_pick_me && !self.withdrawn && self.profile.is_some()
+        !self.dont_pick_me && !self.withdrawn && !self.banned && self.profile.is_some()
     }
 
     /// The event that tells the matcher this user's current state; `None` while the user has
@@ -120,6 +124,7 @@ impl Db {
             profile: None,
             dont_pick_me: false,
             withdrawn: false,
+            banned: false,
             version: 0,
         };
         (&self.users, &self.emails, &self.nicknames)
@@ -185,16 +190,67 @@ impl Db {
         })
     }
 
-    /// Grants `role`. Roles do not concern the matcher: no version bump, no event.
-    pub fn set_role(&self, id: UserId, role: Role) -> ApiResult<UserRecord> {
-        self.users
-            .transaction(|users| {
+    /// Grants `role`; recorded in the audit trail when an operator (not the CLI) does it.
+    /// Roles do not concern the matcher: no version bump, no event.
+    pub fn set_role(&self, id: UserId, role: Role, actor: Option<Actor>) -> ApiResult<UserRecord> {
+        (&self.users, &self.ops_audit)
+            .transaction(|(users, audit)| {
                 let mut user = read_in(users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
                 user.role = role;
                 users.insert(&id.to_be_bytes(), encode(&user))?;
+                if let Some(actor) = actor {
+                    let detail = Some(format!("{role:?}").to_uppercase());
+                    ops_audit::record_in(
+                        audit,
+                        actor,
+                        OpsAction::SetRole,
+                        id.to_string(),
+                        None,
+                        detail,
+                    )?;
+                }
                 Ok(user)
             })
             .map_err(tx_error)
+    }
+
+    /// Bans or unbans: the user leaves (or rejoins) the pool through the usual event, and a ban
+    /// ends their sessions at once.
+    pub fn set_banned(
+        &self,
+        id: UserId,
+        banned: bool,
+        actor: Actor,
+        reason: Option<String>,
+    ) -> ApiResult<UserRecord> {
+        let action = if banned {
+            OpsAction::Ban
+        } else {
+            OpsAction::Unban
+        };
+        let user = (&self.users, &self.outbox, &self.ops_audit)
+            .transaction(|(users, outbox, audit)| {
+                let mut user = read_in(users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
+                if user.banned != banned {
+                    user.banned = banned;
+                    publish_in(users, outbox, &mut user)?;
+                    ops_audit::record_in(
+                        audit,
+                        actor,
+                        action,
+                        id.to_string(),
+                        reason.clone(),
+                        None,
+                    )?;
+                }
+                Ok(user)
+            })
+            .map_err(tx_error)?;
+        self.outbox_added.notify_one();
+        if banned {
+            self.end_sessions_of(id)?;
+        }
+        Ok(user)
     }
 
     /// Sets a new password hash and ends the user's sessions (admin recovery).

@@ -2,6 +2,7 @@
 
 use crate::auth::Admin;
 use crate::db::audit::AuditReport;
+use crate::db::ops_audit::Actor;
 use crate::db::users::Role;
 use crate::error::ApiResult;
 use crate::extract::{path_id, ApiJson};
@@ -21,11 +22,13 @@ pub struct RoleBody {
 /// `PUT /api/admin/users/{id}/role`.
 pub async fn set_role(
     State(state): State<AppState>,
-    _admin: Admin,
+    admin: Admin,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RoleBody>,
 ) -> ApiResult<Json<Value>> {
-    let user = state.db.set_role(UserId(path_id(&id)?), body.role)?;
+    let user = state
+        .db
+        .set_role(UserId(path_id(&id)?), body.role, Some(Actor(admin.0.id)))?;
     state.db.durable().await?;
     Ok(Json(
         json!({ "id": user.id.to_string(), "role": user.role }),

@@ -45,6 +45,7 @@ pub async fn signup(
     let password = Password::parse(&body.password)?;
     let hash = password::hash(password.expose().to_owned()).await?;
     let user = state.db.create_user(&email, &nickname, hash)?;
+    state.search.changed(user.id);
     let token = state.db.create_session(user.id)?;
     state.db.durable().await?;
     let jar = jar.add(session_cookie(token));
@@ -70,6 +71,9 @@ pub async fn login(
         return Err(ApiError::BadCredentials);
     }
     let user = user.expect("verified against a user's hash");
+    if user.banned {
+        return Err(ApiError::Banned);
+    }
     let token = state.db.create_session(user.id)?;
     state.db.durable().await?;
     let match_count = state.db.match_count(user.id)?;

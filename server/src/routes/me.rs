@@ -26,6 +26,7 @@ pub async fn put_profile(
 ) -> ApiResult<Json<Value>> {
     let profile = Profile::parse(draft, seoul::current_year())?;
     let user = state.db.save_profile(current.user.id, profile)?;
+    state.search.changed(user.id);
     state.db.durable().await?;
     Ok(Json(json!({ "profile": user.profile })))
 }

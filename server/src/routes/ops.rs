@@ -1,12 +1,16 @@
 //! Operator tools: charge approval and points corrections.
 
-use crate::auth::Operator;
+use crate::auth::{Admin, Operator};
 use crate::db::charges::ChargeStatus;
+use crate::db::ops_audit::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
-use crate::views::ChargeView;
+use crate::views::{timestamp, ChargeView, EntryView, MatchView};
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -105,4 +109,216 @@ pub async fn adjust_points(
         .adjust_points(user, body.delta, &reason, operator.0.id)?;
     state.db.durable().await?;
     Ok(Json(json!({ "balance": account.balance })))
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+    limit: Option<usize>,
+}
+
+fn summary(user: &crate::db::users::UserRecord) -> Value {
+    json!({
+        "id": user.id.to_string(),
+        "nickname": user.nickname,
+        "email": user.email,
+        "role": user.role,
+        "banned": user.banned,
+        "withdrawn": user.withdrawn,
+        "major": user.profile.as_ref().map(|p| p.major.as_str().to_owned()),
+        "contact": user.profile.as_ref().map(|p| p.contact.clone()),
+    })
+}
+
+/// `GET /api/ops/users?q=TEXT&limit=N`: full-text search, best match first.
+pub async fn search_users(
+    State(state): State<AppState>,
+    _operator: Operator,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> ApiResult<Json<Vec<Value>>> {
+    let q = query.q.unwrap_or_default();
+    let q = q.trim();
+    if q.is_empty() || q.chars().count() > 100 {
+        return Err(ApiError::BadRequest("q must be 1 to 100 characters".into()));
+    }
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=crate::search::MAX_RESULTS).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1 to {}",
+            crate::search::MAX_RESULTS
+        )));
+    }
+    let mut found = Vec::new();
+    for id in state.search.query(q, limit)? {
+        found.extend(state.db.user(id)?.as_ref().map(summary));
+    }
+    Ok(Json(found))
+}
+
+/// `GET /api/ops/users/{id}`: the user, profile, points, charges and matches.
+pub async fn user_detail(
+    State(state): State<AppState>,
+    _operator: Operator,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = UserId(path_id(&id)?);
+    let user = state.db.user(id)?.ok_or(ApiError::NotFound)?;
+    let year = storage::seoul::current_year();
+    let entries: Vec<EntryView> = state
+        .db
+        .entries(id, None, 50)?
+        .iter()
+        .map(EntryView::new)
+        .collect();
+    let charges: Vec<ChargeView> = state
+        .db
+        .charges_of(id)?
+        .iter()
+        .map(ChargeView::new)
+        .collect();
+    let matches: Vec<MatchView> = state
+        .db
+        .matches_of(id)?
+        .iter()
+        .map(|m| MatchView::new(m, year))
+        .collect();
+    let mut detail = summary(&user);
+    detail["dont_pick_me"] = json!(user.dont_pick_me);
+    detail["created_at"] = json!(timestamp(user.created_at_ms));
+    Ok(Json(json!({
+        "user": detail,
+        "profile": user.profile,
+        "points": { "balance": state.db.account(id)?.balance, "entries": entries },
+        "charges": charges,
+        "matches": matches,
+        "picked_me": state.db.picked_me_count(id)?,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BanBody {
+    reason: Option<String>,
+}
+
+/// The optional `{reason}` of a ban or unban (an empty body is fine).
+fn ban_reason(body: &[u8]) -> ApiResult<Option<String>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let parsed: BanBody = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("the body does not fit: {e}")))?;
+    Ok(match parsed.reason {
+        Some(reason) => Some(clean_text(&reason, "REASON", 1, 200)?),
+        None => None,
+    })
+}
+
+async fn set_banned(
+    state: AppState,
+    operator: Operator,
+    id: &str,
+    banned: bool,
+    body: &[u8],
+) -> ApiResult<Json<Value>> {
+    let reason = ban_reason(body)?;
+    let target = UserId(path_id(id)?);
+    if target == operator.0.id {
+        return Err(ApiError::unprocessable(
+            "INVALID_TARGET",
+            "operators cannot ban themselves",
+        ));
+    }
+    let user = state
+        .db
+        .set_banned(target, banned, Actor(operator.0.id), reason)?;
+    state.search.changed(target);
+    state.db.durable().await?;
+    Ok(Json(
+        json!({ "id": user.id.to_string(), "banned": user.banned }),
+    ))
+}
+
+/// Bans: sessions end, login answers 403 `BANNED`, the matcher drops them from the pool.
+pub async fn ban(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    set_banned(state, operator, &id, true, &body).await
+}
+
+pub async fn unban(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    set_banned(state, operator, &id, false, &body).await
+}
+
+/// `GET /api/ops/stats`.
+pub async fn stats(State(state): State<AppState>, _operator: Operator) -> ApiResult<Json<Value>> {
+    let db = state.db.clone();
+    let stats = tokio::task::spawn_blocking(move || db.ops_stats())
+        .await
+        .map_err(anyhow::Error::from)??;
+    Ok(Json(
+        serde_json::to_value(stats).map_err(anyhow::Error::from)?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    limit: Option<usize>,
+}
+
+/// `GET /api/ops/audit`: operator actions, newest first (admins only).
+pub async fn audit_trail(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<Vec<Value>>> {
+    let entries = state.db.ops_audit_entries(query.limit.unwrap_or(100))?;
+    Ok(Json(
+        entries
+            .iter()
+            .map(|e| {
+                json!({
+                    "id": e.id.to_string(), "at": timestamp(e.at_ms), "actor": e.actor.to_string(),
+                    "action": e.action, "target": e.target, "reason": e.reason, "detail": e.detail,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// `GET /api/admin/export/matches.csv`: streamed, pseudonymous, no contacts.
+pub async fn export_matches(State(state): State<AppState>, _admin: Admin) -> Response {
+    let (chunks, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let db = state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = crate::export::matches_csv(&db, |chunk| chunks.blocking_send(chunk).is_ok())
+        {
+            tracing::error!(error = %e, "match export failed part-way");
+        }
+    });
+    let body = futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver
+            .recv()
+            .await
+            .map(|chunk| (Ok::<_, std::io::Error>(chunk), receiver))
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"matches.csv\"",
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
 }

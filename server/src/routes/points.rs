@@ -76,6 +76,7 @@ pub async fn create_charge(
     let charge = state
         .db
         .create_charge(current.user.id, amount, &depositor)?;
+    state.search.changed(current.user.id);
     state.db.durable().await?;
     Ok((
         StatusCode::CREATED,

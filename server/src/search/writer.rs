@@ -1,0 +1,148 @@
+//! The one index writer: a thread that applies queued changes and commits at most every
+//! [`COMMIT_INTERVAL`], so a change is searchable within a second.
+
+use super::document::{self, Fields};
+use super::index::CLEAN_MARKER;
+use crate::db::Db;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use storage::UserId;
+use tantivy::{IndexReader, IndexWriter, Term};
+
+/// The writer's memory budget.
+pub const HEAP_BYTES: usize = 50_000_000;
+const COMMIT_INTERVAL: Duration = Duration::from_millis(500);
+/// Queued changes at most; when full, the writer re-indexes everyone at its next commit.
+const QUEUE: usize = 8_192;
+
+enum Change {
+    User(UserId),
+    /// The queue overflowed: some changes were not queued.
+    Everyone,
+    Shutdown,
+}
+
+pub struct Writer {
+    changes: SyncSender<Change>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Writer {
+    pub fn start(
+        writer: IndexWriter,
+        reader: IndexReader,
+        db: Arc<Db>,
+        fields: Fields,
+        dir: PathBuf,
+    ) -> Self {
+        let (changes, queue) = sync_channel(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("search-writer".into())
+            .spawn(move || run(writer, reader, db, fields, dir, queue))
+            .expect("spawn the search writer");
+        Self {
+            changes,
+            thread: Mutex::new(Some(thread)),
+        }
+    }
+
+    pub fn changed(&self, user: UserId) {
+        if let Err(TrySendError::Full(_)) = self.changes.try_send(Change::User(user)) {
+            tracing::warn!("search queue full: re-indexing everyone at the next commit");
+            // Blocks only until the writer takes one change: then it rebuilds.
+            let _ = self.changes.send(Change::Everyone);
+        }
+    }
+
+    pub fn shutdown(&self) {
+        let _ = self.changes.send(Change::Shutdown);
+        if let Some(thread) = self.thread.lock().expect("writer handle").take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn run(
+    mut writer: IndexWriter,
+    reader: IndexReader,
+    db: Arc<Db>,
+    fields: Fields,
+    dir: PathBuf,
+    queue: Receiver<Change>,
+) {
+    let mut pending: BTreeSet<UserId> = BTreeSet::new();
+    let mut everyone = false;
+    let mut last_commit = Instant::now();
+    loop {
+        let wait = COMMIT_INTERVAL.saturating_sub(last_commit.elapsed());
+        let stop = match queue.recv_timeout(if pending.is_empty() && !everyone {
+            COMMIT_INTERVAL
+        } else {
+            wait
+        }) {
+            Ok(Change::User(user)) => {
+                pending.insert(user);
+                false
+            }
+            Ok(Change::Everyone) => {
+                everyone = true;
+                false
+            }
+            Ok(Change::Shutdown) | Err(RecvTimeoutError::Disconnected) => true,
+            Err(RecvTimeoutError::Timeout) => false,
+        };
+        let due = last_commit.elapsed() >= COMMIT_INTERVAL;
+        if (due || stop) && (everyone || !pending.is_empty()) {
+            if everyone {
+                pending.extend(all_users(&db));
+                everyone = false;
+            }
+            if let Err(e) = apply(&mut writer, &db, fields, &pending)
+                .and_then(|()| Ok(writer.commit().map(drop)?))
+            {
+                tracing::error!(error = %e, "search index update failed; it is rebuilt at the next start");
+            } else if let Err(e) = reader.reload() {
+                tracing::warn!(error = %e, "search reader reload failed");
+            }
+            pending.clear();
+            last_commit = Instant::now();
+        }
+        if stop {
+            if let Err(e) = std::fs::write(dir.join(CLEAN_MARKER), b"") {
+                tracing::warn!(error = %e, "could not mark the search index clean");
+            }
+            return;
+        }
+    }
+}
+
+fn all_users(db: &Db) -> Vec<UserId> {
+    db.users
+        .iter()
+        .keys()
+        .filter_map(|key| key.ok())
+        .filter_map(|key| <[u8; 8]>::try_from(key.as_ref()).ok())
+        .map(|bytes| UserId(u64::from_be_bytes(bytes)))
+        .collect()
+}
+
+fn apply(
+    writer: &mut IndexWriter,
+    db: &Db,
+    fields: Fields,
+    users: &BTreeSet<UserId>,
+) -> anyhow::Result<()> {
+    for &user in users {
+        writer.delete_term(Term::from_field_u64(fields.id, user.0));
+        if let Some(record) = db.user(user).map_err(|e| anyhow::anyhow!("{e}"))? {
+            writer.add_document(
+                document::document(db, &record, fields).map_err(|e| anyhow::anyhow!("{e}"))?,
+            )?;
+        }
+    }
+    Ok(())
+}
