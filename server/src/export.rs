@@ -116,7 +116,7 @@ pub fn matches_csv(db: &Db, mut emit: impl FnMut(Vec<u8>) -> bool) -> ApiResult<
             .write_record(row(db, &record, year))
             .map_err(anyhow::Error::from)?;
         rows += 1;
-        if rows % ROWS_PER_CHUNK as u64 == 0
+        if rows.is_multiple_of(ROWS_PER_CHUNK as u64)
             && !emit(finish(std::mem::replace(&mut writer, chunk_writer()))?)
         {
             return Ok(rows);

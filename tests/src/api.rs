@@ -124,6 +124,26 @@ impl ApiClient {
         Reply { status, body }
     }
 
+    /// Only the status of `method path` (for replies that are not JSON, like CSV).
+    pub async fn status_of(&self, method: Method, path: &str, body: Option<&Value>) -> StatusCode {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request sent").status()
+    }
+
+    /// The body of `GET path` as text.
+    pub async fn text(&self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request sent");
+        (response.status(), response.text().await.expect("text body"))
+    }
+
     /// POST that may never be answered (the server is about to die): errors are returned.
     pub async fn try_post(&self, path: &str, body: &Value) -> reqwest::Result<StatusCode> {
         let response = self

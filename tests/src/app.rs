@@ -40,7 +40,8 @@ pub const ADMIN_PASSWORD: &str = "admin-password";
 
 pub struct TestApp {
     /// The server's database, shared with the running server (for audits in tests).
-    pub db: Arc<Db>,
+    db: Option<Arc<Db>>,
+    server_config: comatching_server::Config,
     pub nats: NatsServer,
     pub dir: tempfile::TempDir,
     pub base: String,
@@ -75,23 +76,16 @@ pub async fn spawn_app_with(
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(comatching_server::serve(
-        db.clone(),
-        config,
-        listener,
-        async {
-            let _ = stopped.await;
-        },
-    ));
     let mut app = TestApp {
-        db,
+        db: None,
+        server_config: config,
         nats,
         dir,
         base,
-        server: Some(InProcess { stop, task }),
+        server: None,
         matcher: None,
     };
+    app.serve(db, listener);
     if matcher {
         app.start_matcher().await;
     }
@@ -99,6 +93,50 @@ pub async fn spawn_app_with(
 }
 
 impl TestApp {
+    fn serve(&mut self, db: Arc<Db>, listener: tokio::net::TcpListener) {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let config = self.server_config.clone();
+        let task = tokio::spawn(comatching_server::serve(
+            db.clone(),
+            config,
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        self.db = Some(db);
+        self.server = Some(InProcess { stop, task });
+    }
+
+    /// The running server's database.
+    pub fn db(&self) -> &Db {
+        self.db.as_ref().expect("the server is running")
+    }
+
+    /// Stops the server cleanly and closes its database (the data directory stays).
+    pub async fn stop_server(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+        self.db = None;
+    }
+
+    /// Stops the server and starts it again on the same data directory and address.
+    pub async fn restart_server(&mut self) {
+        self.stop_server().await;
+        let path = self.server_config.data_dir.clone();
+        // The last handle to the old database closes it in the background: retry until free.
+        let db = wait_until("the database to be free", DEADLINE, || async {
+            Db::open(&path).ok()
+        })
+        .await;
+        let address = self.base.trim_start_matches("http://").to_owned();
+        let listener = tokio::net::TcpListener::bind(&address)
+            .await
+            .expect("bind the same address");
+        self.serve(db, listener);
+    }
+
     /// A new client with its own cookie jar.
     pub fn client(&self) -> ApiClient {
         ApiClient::new(&self.base)
@@ -235,7 +273,7 @@ impl TestApp {
 
     /// The ledger check on the live database; panics with the violations if any.
     pub fn assert_audit_passes(&self) {
-        let report = self.db.audit(Some(60_000)).expect("audit");
+        let report = self.db().audit(Some(60_000)).expect("audit");
         assert!(report.ok, "audit violations: {:#?}", report.violations);
     }
 
@@ -255,8 +293,6 @@ impl TestApp {
     /// Stops everything cleanly.
     pub async fn stop(mut self) {
         self.stop_matcher().await;
-        if let Some(server) = self.server.take() {
-            server.stop().await;
-        }
+        self.stop_server().await;
     }
 }

@@ -154,7 +154,7 @@ async fn every_error_shows_a_korean_message_where_it_belongs() {
         .iter()
         .any(|c| c.name() == "session" && c.http_only() == Some(true)));
     let user = app
-        .db
+        .db()
         .user_by_email(&comatching_server::account::Email::parse("new@test.ac.kr").unwrap())
         .unwrap()
         .unwrap();
@@ -171,5 +171,55 @@ async fn every_error_shows_a_korean_message_where_it_belongs() {
     browser.wait_text("form .alert", "상대가 없어요").await;
     browser.screenshot("05-no-candidate").await;
     browser.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_finds_a_student_by_part_of_a_korean_nickname_and_corrects_points() {
+    let app = spawn_app().await;
+    let student = app.client();
+    student.signup("kms@test.ac.kr", "김민수").await.expect(201);
+    student
+        .put_profile(&profile("MALE", "컴퓨터정보공학부", "minsu_kakao"))
+        .await
+        .expect(200);
+    app.client()
+        .signup("other@test.ac.kr", "박지우")
+        .await
+        .expect(201);
+    let driver = ChromeDriver::start();
+    let operator = driver.browser(&app.base, "operator").await;
+    log_in(&operator, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    operator.wait_text("#nav", "운영").await;
+
+    operator.open("ops-users").await;
+    operator.fill("#search", "민수").await;
+    let results = operator.wait_text("#search-results", "김민수").await;
+    assert!(!results.contains("박지우"), "{results}");
+    operator.screenshot("01-search").await;
+    operator.click("#search-results a").await;
+    operator.wait_text("#user-balance", "0P").await;
+    operator.fill("#correction input[name=delta]", "2500").await;
+    operator
+        .fill("#correction input[name=reason]", "현장 결제 확인")
+        .await;
+    operator.click("#correction button[type=submit]").await;
+    operator.wait_text("#user-balance", "2,500P").await;
+    operator.screenshot("02-corrected").await;
+    assert_eq!(
+        student.get("/api/me/points").await.expect(200)["balance"],
+        2_500
+    );
+
+    // Students never see the operator pages.
+    let user_browser = driver.browser(&app.base, "operator").await;
+    log_in(&user_browser, "kms@test.ac.kr", "password123").await;
+    user_browser.wait_text("#balance", "2,500P").await;
+    let nav = user_browser.wait_text("#nav", "홈").await;
+    assert!(!nav.contains("운영"), "{nav}");
+    user_browser.open("ops-users").await;
+    user_browser.wait_text("h1", "반가워요").await;
+    user_browser.close().await;
+    operator.close().await;
     app.stop().await;
 }

@@ -6,6 +6,7 @@ import * as home from './views/home.js';
 import * as charge from './views/charge.js';
 import * as match from './views/match.js';
 import * as ops from './views/ops.js';
+import * as opsUsers from './views/ops_users.js';
 import * as profile from './views/profile.js';
 import * as settings from './views/settings.js';
 
@@ -13,6 +14,7 @@ const ROUTES = {
   '': auth.landing, login: auth.login, signup: auth.signup,
   home: home.view, profile: profile.view, charge: charge.view,
   match: match.view, history: match.history, settings: settings.view, ops: ops.view,
+  'ops-users': opsUsers.view, 'ops-stats': opsUsers.stats,
 };
 const PUBLIC = new Set(['', 'login', 'signup']);
 
@@ -37,8 +39,9 @@ function nav(route) {
     ? [['home', '홈'], ['match', '매칭'], ['charge', '충전'], ['history', '기록'], ['settings', '설정']]
     : [['login', '로그인'], ['signup', '가입']];
   if (ctx.me && (ctx.me.role === 'OPERATOR' || ctx.me.role === 'ADMIN')) links.push(['ops', '운영']);
+  const current = route.startsWith('ops') ? 'ops' : route;
   document.getElementById('nav').replaceChildren(...links.map(([to, text]) =>
-    h('a', { href: `#/${to}`, 'aria-current': to === route ? 'page' : false }, text)));
+    h('a', { href: `#/${to}`, 'aria-current': to === current ? 'page' : false }, text)));
 }
 
 async function render() {
@@ -47,7 +50,9 @@ async function render() {
   const view = ROUTES[route] ?? auth.landing;
   const main = document.getElementById('app');
   if (!PUBLIC.has(route) && !ctx.me) return ctx.go('login');
-  if (ctx.me && !ctx.me.profile && !['profile', 'settings', 'charge', 'ops'].includes(route) && !PUBLIC.has(route)) {
+  const OPERATOR_PAGES = ['ops', 'ops-users', 'ops-stats'];
+  if (OPERATOR_PAGES.includes(route) && !['OPERATOR', 'ADMIN'].includes(ctx.me?.role)) return ctx.go('home');
+  if (ctx.me && !ctx.me.profile && !['profile', 'settings', 'charge', ...OPERATOR_PAGES].includes(route) && !PUBLIC.has(route)) {
     return ctx.go('profile');
   }
   nav(route);

@@ -5,6 +5,13 @@ import { errorText } from '../messages.js';
 
 const REFRESH_MS = 4000;
 
+/// The operator pages' own menu.
+export function subnav(current) {
+  const pages = [['ops', '충전 요청'], ['ops-users', '사용자 찾기'], ['ops-stats', '통계']];
+  return h('nav', { class: 'actions', 'aria-label': '운영 메뉴' }, pages.map(([route, text]) =>
+    h('a', { class: `button ${route === current ? '' : 'secondary'}`, href: `#/${route}`, 'aria-current': route === current ? 'page' : false }, text)));
+}
+
 export function view(ctx) {
   const list = h('ul', { class: 'list', id: 'pending' });
   const status = alertBox();
@@ -44,6 +51,7 @@ export function view(ctx) {
   ctx.cleanup.push(() => clearInterval(timer));
   return h('section', {},
     h('h1', {}, '충전 요청 확인'),
+    subnav('ops'),
     h('p', { class: 'muted' }, `입금 내역과 입금자명을 확인하고 승인해 주세요. ${REFRESH_MS / 1000}초마다 새로 고쳐요.`),
     status,
     h('div', { class: 'card' }, list));
