@@ -15,6 +15,13 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
 fi
 
+# The ACME tests run against Debian's Pebble, the ACME test server.
+if ! command -v pebble >/dev/null; then
+  echo "installing pebble"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null
+fi
+
 NATS_SERVER_BIN=$(ensure_nats_server "$root")
 export NATS_SERVER_BIN
 echo "using $("$NATS_SERVER_BIN" --version)"

@@ -15,6 +15,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     #[command(flatten)]
     pub nats: NatsArgs,
+    #[command(flatten)]
+    pub tls: crate::https::TlsArgs,
     /// How long a match request waits for the matcher before answering 503.
     #[arg(long, env = "COMATCHING_MATCH_TIMEOUT_MS", default_value_t = 3_000)]
     pub match_timeout_ms: u64,
@@ -46,6 +48,7 @@ impl Config {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: data_dir.to_owned(),
             nats: NatsArgs::plain(nats_url),
+            tls: crate::https::TlsArgs::off(),
             match_timeout_ms: 3_000,
             session_idle_secs: 3_600,
             price_base: 1_000,

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod https;
 pub mod matchmaker;
 pub mod pricing;
 pub mod relay;
@@ -67,13 +68,12 @@ pub async fn serve(
         cancel.clone(),
     ));
     let address = listener.local_addr()?;
-    if !address.ip().is_loopback() {
-        tracing::warn!(%address, "serving plain HTTP on a non-loopback address: use HTTPS in production");
+    let tls = config.tls.clone();
+    let data_dir = config.data_dir.clone();
+    if !tls.enabled() && !address.ip().is_loopback() {
+        tracing::warn!(%address, "serving plain HTTP on a non-loopback address: give --tls-domain for HTTPS");
     }
-    let search = Arc::new(search::Search::open(
-        &config.data_dir.join("search"),
-        db.clone(),
-    )?);
+    let search = Arc::new(search::Search::open(&data_dir.join("search"), db.clone())?);
     let state = state::AppState {
         db: db.clone(),
         nats: nats.clone(),
@@ -81,17 +81,23 @@ pub async fn serve(
         user_locks: Arc::default(),
         search: search.clone(),
     };
-    tracing::info!(%address, "listening");
+    let app = routes::router(state);
     let stop = cancel.clone();
-    axum::serve(listener, routes::router(state))
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                () = shutdown => {}
-                () = stop.cancelled() => {}
-            }
-        })
-        .await
-        .context("serve")?;
+    tokio::spawn(async move {
+        shutdown.await;
+        stop.cancel();
+    });
+    if tls.enabled() {
+        tracing::info!(%address, "plain HTTP redirects to HTTPS");
+        https::serve(&tls, &data_dir, app, listener, cancel.clone()).await?;
+    } else {
+        tracing::info!(%address, "listening");
+        let stop = cancel.clone();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+            .context("serve")?;
+    }
     cancel.cancel();
     let _ = tokio::join!(relay, sweeper);
     tokio::task::spawn_blocking(move || search.shutdown())

@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod browser;
 pub mod nats;
+pub mod pki;
 pub mod poll;
 pub mod process;
 

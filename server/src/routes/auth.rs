@@ -27,10 +27,12 @@ pub struct LoginBody {
     password: String,
 }
 
-fn session_cookie(token: String) -> Cookie<'static> {
+/// The session cookie: HttpOnly, SameSite=Lax, and Secure when the server speaks HTTPS.
+fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
     Cookie::build((COOKIE_NAME, token))
         .http_only(true)
         .same_site(SameSite::Lax)
+        .secure(secure)
         .path("/")
         .build()
 }
@@ -48,7 +50,7 @@ pub async fn signup(
     state.search.changed(user.id);
     let token = state.db.create_session(user.id)?;
     state.db.durable().await?;
-    let jar = jar.add(session_cookie(token));
+    let jar = jar.add(session_cookie(token, state.config.tls.enabled()));
     Ok((
         StatusCode::CREATED,
         jar,
@@ -78,7 +80,7 @@ pub async fn login(
     state.db.durable().await?;
     let match_count = state.db.match_count(user.id)?;
     let points = state.db.account(user.id)?.balance;
-    let jar = jar.add(session_cookie(token));
+    let jar = jar.add(session_cookie(token, state.config.tls.enabled()));
     let view = MeView::new(&user, match_count, points);
     Ok((jar, Json(json!({ "user": view }))))
 }
