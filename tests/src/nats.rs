@@ -33,6 +33,8 @@ pub struct NatsServer {
     port: u16,
     store: tempfile::TempDir,
     child: Option<Child>,
+    /// A configuration file and the environment it reads, instead of plain `-js` flags.
+    config: Option<(PathBuf, Vec<(String, String)>)>,
 }
 
 impl NatsServer {
@@ -41,6 +43,31 @@ impl NatsServer {
             port: free_port(),
             store: tempfile::tempdir().expect("temp dir"),
             child: None,
+            config: None,
+        };
+        server.restart();
+        server
+    }
+
+    /// nats-server on `config`, which reads `NATS_LISTEN` and `NATS_STORE_DIR` (set here) and
+    /// the other `env` values from the environment.
+    pub fn start_with_config(config: &Path, env: &[(&str, String)]) -> Self {
+        let store = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let mut vars: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        vars.push(("NATS_LISTEN".into(), format!("127.0.0.1:{port}")));
+        vars.push((
+            "NATS_STORE_DIR".into(),
+            store.path().join("jetstream").display().to_string(),
+        ));
+        let mut server = Self {
+            port,
+            store,
+            child: None,
+            config: Some((config.to_owned(), vars)),
         };
         server.restart();
         server
@@ -58,16 +85,28 @@ impl NatsServer {
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "nats-server is already running");
         let log = std::fs::File::create(self.store.path().join("nats.log")).expect("log file");
-        let child = Command::new(binary())
-            .args([
-                "-js",
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-sd",
-            ])
-            .arg(self.store.path().join("jetstream"))
+        let mut command = Command::new(binary());
+        match &self.config {
+            Some((config, vars)) => {
+                command
+                    .arg("-c")
+                    .arg(config)
+                    .envs(vars.iter().map(|(k, v)| (k, v)));
+            }
+            None => {
+                command
+                    .args([
+                        "-js",
+                        "-a",
+                        "127.0.0.1",
+                        "-p",
+                        &self.port.to_string(),
+                        "-sd",
+                    ])
+                    .arg(self.store.path().join("jetstream"));
+            }
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -1,0 +1,123 @@
+//! The matcher link as deployed: nats-server on deploy/nats-server.conf with TLS and one user
+//! per service. The server and matcher work through it; the matcher cannot publish profile
+//! events; anonymous and plain-text clients are refused.
+
+use comatching_tests::pki::TestCa;
+use comatching_tests::{profile, wait_until, ApiClient, NatsServer};
+use std::path::Path;
+use std::time::Duration;
+use storage::broker::NatsArgs;
+use tokio::sync::oneshot;
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+fn credentials(nats: &NatsServer, user: &str, password: &str, ca: &Path) -> NatsArgs {
+    NatsArgs {
+        nats_url: nats.url().replace("nats://", "tls://"),
+        nats_user: Some(user.to_owned()),
+        nats_password: Some(password.to_owned()),
+        nats_creds: None,
+        nats_ca: Some(ca.to_owned()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_and_matcher_work_through_the_deployed_config_and_nobody_else_gets_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new(dir.path());
+    let leaf = ca.leaf("nats");
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/nats-server.conf");
+    let nats = NatsServer::start_with_config(
+        &config,
+        &[
+            ("NATS_TLS_CERT", leaf.cert.display().to_string()),
+            ("NATS_TLS_KEY", leaf.key.display().to_string()),
+            ("NATS_SERVER_PASSWORD", "server-secret".into()),
+            ("NATS_MATCHER_PASSWORD", "matcher-secret".into()),
+        ],
+    );
+
+    let mut server_config = comatching_server::Config::new(&dir.path().join("server"), "unused");
+    server_config.nats = credentials(&nats, "comatching-server", "server-secret", &ca.ca_file());
+    server_config.price_base = 0;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_server, server_stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(comatching_server::run(server_config, listener, async {
+        let _ = server_stopped.await;
+    }));
+    let mut matcher_config =
+        comatching_matcher::Config::new("unused", &dir.path().join("matcher"), "tls");
+    matcher_config.nats = credentials(&nats, "comatching-matcher", "matcher-secret", &ca.ca_file());
+    let (stop_matcher, matcher_stopped) = oneshot::channel::<()>();
+    let matcher = tokio::spawn(comatching_matcher::run(matcher_config, async {
+        let _ = matcher_stopped.await;
+    }));
+
+    let (me, her) = (ApiClient::new(&base), ApiClient::new(&base));
+    me.signup("me@tls.ac.kr", "티엘에스").await.expect(201);
+    me.put_profile(&profile("MALE", "수학과", "me"))
+        .await
+        .expect(200);
+    her.signup("her@tls.ac.kr", "그녀").await.expect(201);
+    her.put_profile(&profile("FEMALE", "국문과", "her"))
+        .await
+        .expect(200);
+    let reply = wait_until("a match through TLS and permissions", DEADLINE, || async {
+        let reply = me.request_match().await;
+        (reply.status == 201).then_some(reply.body)
+    })
+    .await;
+    assert_eq!(reply["match"]["partner"]["nickname"], "그녀");
+
+    // The matcher's credentials cannot publish profile events.
+    let as_matcher = credentials(&nats, "comatching-matcher", "matcher-secret", &ca.ca_file());
+    let matcher_client = async_nats::ConnectOptions::new()
+        .user_and_password("comatching-matcher".into(), "matcher-secret".into())
+        .add_root_certificates(ca.ca_file())
+        .require_tls(true)
+        .connect(as_matcher.nats_url.as_str())
+        .await
+        .expect("the matcher's credentials connect");
+    let js = async_nats::jetstream::new(matcher_client);
+    let forged = async { js.publish("users.4242", "forged".into()).await?.await };
+    let outcome = tokio::time::timeout(Duration::from_secs(5), forged).await;
+    assert!(
+        !matches!(outcome, Ok(Ok(_))),
+        "the matcher published a profile event: {outcome:?}"
+    );
+    let server_client = async_nats::ConnectOptions::new()
+        .user_and_password("comatching-server".into(), "server-secret".into())
+        .add_root_certificates(ca.ca_file())
+        .require_tls(true)
+        .connect(as_matcher.nats_url.as_str())
+        .await
+        .expect("the server's credentials connect");
+    let mut stream = async_nats::jetstream::new(server_client)
+        .get_stream("USERS")
+        .await
+        .unwrap();
+    assert_eq!(
+        stream.info().await.unwrap().state.messages,
+        2,
+        "only the two profiles' events are in USERS"
+    );
+
+    // No credentials, or no TLS: refused.
+    let anonymous = async_nats::ConnectOptions::new()
+        .add_root_certificates(ca.ca_file())
+        .require_tls(true)
+        .connect(as_matcher.nats_url.as_str())
+        .await;
+    assert!(anonymous.is_err(), "an anonymous client got in");
+    let plain = async_nats::ConnectOptions::new()
+        .user_and_password("comatching-server".into(), "server-secret".into())
+        .connect(nats.url().as_str())
+        .await;
+    assert!(plain.is_err(), "a client without TLS got in");
+
+    let _ = stop_matcher.send(());
+    let _ = stop_server.send(());
+    matcher.await.unwrap().unwrap();
+    server.await.unwrap().unwrap();
+}
