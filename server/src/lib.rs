@@ -7,7 +7,9 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod backup;
 pub mod config;
+pub mod control;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -74,12 +76,20 @@ pub async fn serve(
         tracing::warn!(%address, "serving plain HTTP on a non-loopback address: give --tls-domain for HTTPS");
     }
     let search = Arc::new(search::Search::open(&data_dir.join("search"), db.clone())?);
+    let write_barrier = Arc::new(tokio::sync::RwLock::new(()));
+    let control = tokio::spawn(control::run(
+        data_dir.clone(),
+        db.clone(),
+        write_barrier.clone(),
+        cancel.clone(),
+    ));
     let state = state::AppState {
         db: db.clone(),
         nats: nats.clone(),
         config: Arc::new(config),
         user_locks: Arc::default(),
         search: search.clone(),
+        write_barrier,
     };
     let app = routes::router(state);
     let stop = cancel.clone();
@@ -99,7 +109,10 @@ pub async fn serve(
             .context("serve")?;
     }
     cancel.cancel();
-    let _ = tokio::join!(relay, sweeper);
+    let (_, _, control) = tokio::join!(relay, sweeper, control);
+    if let Ok(Err(e)) = control {
+        tracing::warn!(error = %e, "control socket");
+    }
     tokio::task::spawn_blocking(move || search.shutdown())
         .await
         .context("search shutdown")?;

@@ -1,6 +1,6 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use comatching_server::{db::Db, demo, Config};
+use comatching_server::{control, db::Db, demo, Config};
 use std::path::PathBuf;
 
 /// COMAtching's API server: HTTP API, sled database under --data-dir, outbox relay to NATS
@@ -20,6 +20,32 @@ enum Command {
     /// Admin accounts (the server must be stopped).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Write a consistent backup of the database: through the running server's control socket
+    /// (writes pause meanwhile), or directly from a stopped server's data.
+    Backup {
+        /// The backup file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The server's data directory.
+        #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
+        data_dir: PathBuf,
+    },
+    /// Restore a backup into a new, empty data directory (no server may use it).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The data directory to create.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+    /// Republish every user's latest state to the USERS stream (if the stream is ever lost):
+    /// through the running server, or queued in a stopped server's outbox. Harmless to repeat.
+    Resync {
+        /// The server's data directory.
+        #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
+        data_dir: PathBuf,
+    },
     /// Check the ledger of a stopped server's data; exits non-zero on any violation.
     /// (A running server answers the same check at GET /api/admin/audit.)
     Audit {
@@ -121,6 +147,32 @@ async fn main() -> anyhow::Result<()> {
             println!("wrote {rows} matches to {}", out.display());
             Ok(())
         }
+        Some(Command::Backup { out, data_dir }) => {
+            let out = std::path::absolute(&out).context("the backup path")?;
+            let items = match control::send(&data_dir, &format!("backup {}", out.display()))? {
+                Some(answer) => running_answer(&answer)?,
+                None => comatching_server::backup::write_backup(&*Db::open(&data_dir)?, &out)?,
+            };
+            println!("backup of {items} records written to {}", out.display());
+            Ok(())
+        }
+        Some(Command::Restore { from, data_dir }) => {
+            let items = comatching_server::backup::restore(&from, &data_dir)?;
+            println!("restored {items} records into {}", data_dir.display());
+            Ok(())
+        }
+        Some(Command::Resync { data_dir }) => {
+            match control::send(&data_dir, "resync")? {
+                Some(answer) => println!("resync: {} users republished", running_answer(&answer)?),
+                None => {
+                    let queued = comatching_server::backup::resync(&*Db::open(&data_dir)?)?;
+                    println!(
+                        "resync: {queued} users queued; they are published when the server starts"
+                    );
+                }
+            }
+            Ok(())
+        }
         Some(Command::Audit { data_dir }) => {
             let db = Db::open(&data_dir)?;
             let report = db.audit(None).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -156,5 +208,13 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("bind {}", cli.config.http_addr))?;
             comatching_server::run(cli.config, listener, storage::process::shutdown_signal()).await
         }
+    }
+}
+
+/// The count in a running server's `ok <n>` answer, or its error.
+fn running_answer(answer: &str) -> anyhow::Result<u64> {
+    match answer.split_once(' ') {
+        Some(("ok", count)) => Ok(count.parse().context("the server's answer")?),
+        _ => anyhow::bail!("the running server answered: {answer}"),
     }
 }

@@ -15,4 +15,6 @@ pub struct AppState {
     pub user_locks: Arc<UserLocks>,
     /// Operator search; told of every change to the values it indexes.
     pub search: Arc<Search>,
+    /// Held shared by every state-changing request, exclusively by a backup.
+    pub write_barrier: Arc<tokio::sync::RwLock<()>>,
 }

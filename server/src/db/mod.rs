@@ -165,6 +165,15 @@ impl Db {
         &self.instance
     }
 
+    /// Every tree's name, the default tree included (for backups).
+    pub fn tree_names(&self) -> Vec<sled::IVec> {
+        self.db.tree_names()
+    }
+
+    pub fn open_tree(&self, name: &[u8]) -> sled::Result<sled::Tree> {
+        self.db.open_tree(name)
+    }
+
     pub fn generate_id(&self) -> sled::Result<u64> {
         self.db.generate_id()
     }

@@ -48,7 +48,7 @@ impl UserRecord {
 
     /// The event that tells the matcher this user's current state; `None` while the user has
     /// no profile (the matcher has never heard of them).
-    fn event(&self) -> Option<UserEvent> {
+    pub fn event(&self) -> Option<UserEvent> {
         let profile = self.profile.as_ref()?;
         Some(if self.withdrawn {
             UserEvent::Removed(UserRemoved {

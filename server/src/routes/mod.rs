@@ -13,9 +13,11 @@ mod points;
 use crate::error::{error_response, ApiError};
 use crate::extract::MAX_BODY_BYTES;
 use crate::state::AppState;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
@@ -76,7 +78,28 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::custom(|_| panic_response()))
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            hold_write_barrier,
+        ))
         .with_state(state)
+}
+
+/// State-changing requests hold the write barrier (shared), so a backup, which takes it
+/// exclusively, sees no write in flight.
+async fn hold_write_barrier(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let _shared = state.write_barrier.read().await;
+    next.run(request).await
 }
 
 fn panic_response() -> Response {

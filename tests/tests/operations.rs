@@ -1,0 +1,124 @@
+//! Operating the service: a consistent backup of a running server, restored into a new
+//! directory; and resync after the USERS stream itself was lost.
+
+use comatching_tests::process::Proc;
+use comatching_tests::{spawn_app, ApiClient};
+use serde_json::json;
+use storage::broker::USERS_STREAM;
+use tokio::sync::oneshot;
+
+fn server_cli(args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let (ok, output) = Proc::run("comatching-server", &args, "");
+    assert!(ok, "comatching-server {args:?}: {output}");
+    output
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_of_a_running_server_restores_every_account_point_and_match() {
+    let mut app = spawn_app().await;
+    let (me, her) = (app.client(), app.client());
+    me.join("백업", "MALE", "수학과").await;
+    her.join("복원", "FEMALE", "국문과").await;
+    app.fund(&me, 3_000).await;
+    app.ready_for_matches().await;
+    me.request_match().await.expect(201);
+
+    let data = app.dir.path().join("server");
+    let backup = app.dir.path().join("comatching.backup");
+    let said = server_cli(&[
+        "backup",
+        "--out",
+        &backup.display().to_string(),
+        "--data-dir",
+        &data.display().to_string(),
+    ]);
+    assert!(said.contains("backup of"), "{said}");
+    // The running server kept serving.
+    me.get("/api/me").await.expect(200);
+    app.stop_server().await;
+
+    let restored = app.dir.path().join("restored");
+    server_cli(&[
+        "restore",
+        "--from",
+        &backup.display().to_string(),
+        "--data-dir",
+        &restored.display().to_string(),
+    ]);
+    let refused = Proc::run(
+        "comatching-server",
+        &[
+            "restore",
+            "--from",
+            &backup.display().to_string(),
+            "--data-dir",
+            &restored.display().to_string(),
+        ]
+        .map(str::to_owned),
+        "",
+    );
+    assert!(
+        !refused.0 && refused.1.contains("not empty"),
+        "{}",
+        refused.1
+    );
+    let audit = server_cli(&["audit", "--data-dir", &restored.display().to_string()]);
+    assert!(audit.contains("0 violations"), "{audit}");
+
+    let config = comatching_server::Config::new(&restored, &app.nats.url());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(comatching_server::run(config, listener, async {
+        let _ = stopped.await;
+    }));
+    let client = ApiClient::new(&base);
+    let login = json!({"email": "백업@test.ac.kr", "password": "password123"});
+    client.post("/api/auth/login", &login).await.expect(200);
+    assert_eq!(
+        client.get("/api/me/points").await.expect(200)["balance"],
+        2_000
+    );
+    assert_eq!(
+        client.get("/api/matches").await.expect(200)[0]["partner"]["nickname"],
+        "복원"
+    );
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resync_rebuilds_a_lost_stream_on_a_running_system() {
+    let mut app = spawn_app().await;
+    for (i, gender) in ["MALE", "FEMALE", "MALE", "FEMALE"].iter().enumerate() {
+        app.client()
+            .join(&format!("sync{i}"), gender, "수학과")
+            .await;
+    }
+    app.wait_outbox_empty().await;
+    app.wait_matcher_synced().await;
+    app.stop_matcher().await;
+    app.jetstream()
+        .await
+        .delete_stream(USERS_STREAM)
+        .await
+        .expect("delete the stream");
+    std::fs::remove_file(comatching_matcher::config::table_path(&app.matcher_dir())).unwrap();
+
+    let data = app.dir.path().join("server");
+    let said = server_cli(&["resync", "--data-dir", &data.display().to_string()]);
+    assert!(said.contains("4 users republished"), "{said}");
+    app.start_matcher().await;
+    app.wait_outbox_empty().await;
+    let table = app.wait_matcher_synced().await;
+    assert_eq!(table.len(), 4, "every user is back in the matcher");
+    let (_, messages) = app.stream_state().await.unwrap();
+    assert_eq!(messages, 4);
+    // Repeating it is harmless.
+    server_cli(&["resync", "--data-dir", &data.display().to_string()]);
+    app.wait_outbox_empty().await;
+    assert_eq!(app.wait_matcher_synced().await.len(), 4);
+    app.stop().await;
+}
