@@ -58,6 +58,9 @@ pub struct NatsArgs {
     /// A NATS credentials (.creds) file, instead of user and password.
     #[arg(long, env = "COMATCHING_NATS_CREDS", conflicts_with = "nats_user")]
     pub nats_creds: Option<std::path::PathBuf>,
+    /// A file holding an NKey seed (`SU…`), instead of user and password.
+    #[arg(long, env = "COMATCHING_NATS_NKEY", conflicts_with_all = ["nats_user", "nats_creds"])]
+    pub nats_nkey: Option<std::path::PathBuf>,
     /// A CA certificate (PEM) to trust for NATS; when given, TLS is required.
     #[arg(long, env = "COMATCHING_NATS_CA")]
     pub nats_ca: Option<std::path::PathBuf>,
@@ -74,6 +77,7 @@ impl NatsArgs {
             nats_user: None,
             nats_password: None,
             nats_creds: None,
+            nats_nkey: None,
             nats_ca: None,
         }
     }
@@ -85,6 +89,10 @@ impl NatsArgs {
             Some(path) => async_nats::ConnectOptions::with_credentials_file(path).await?,
             None => async_nats::ConnectOptions::new(),
         };
+        if let Some(path) = &self.nats_nkey {
+            let seed = std::fs::read_to_string(path)?;
+            options = options.nkey(seed.trim().to_owned());
+        }
         if let (Some(user), Some(password)) = (&self.nats_user, &self.nats_password) {
             options = options.user_and_password(user.clone(), password.clone());
         }

@@ -17,6 +17,7 @@ fn credentials(nats: &NatsServer, user: &str, password: &str, ca: &Path) -> Nats
         nats_user: Some(user.to_owned()),
         nats_password: Some(password.to_owned()),
         nats_creds: None,
+        nats_nkey: None,
         nats_ca: Some(ca.to_owned()),
     }
 }
