@@ -17,6 +17,8 @@ pub struct Config {
     pub nats: NatsArgs,
     #[command(flatten)]
     pub tls: crate::https::TlsArgs,
+    #[command(flatten)]
+    pub rates: crate::limits::RateArgs,
     /// How long a match request waits for the matcher before answering 503.
     #[arg(long, env = "COMATCHING_MATCH_TIMEOUT_MS", default_value_t = 3_000)]
     pub match_timeout_ms: u64,
@@ -49,6 +51,7 @@ impl Config {
             data_dir: data_dir.to_owned(),
             nats: NatsArgs::plain(nats_url),
             tls: crate::https::TlsArgs::off(),
+            rates: crate::limits::RateArgs::default(),
             match_timeout_ms: 3_000,
             session_idle_secs: 3_600,
             price_base: 1_000,

@@ -36,6 +36,8 @@ pub enum ApiError {
     InsufficientPoints,
     #[error("you have reached the limit of {0} matches")]
     MatchLimit(u64),
+    #[error("too many requests; try again in {0} seconds")]
+    RateLimited(u64),
     #[error("nobody can be matched with you right now")]
     NoCandidate,
     #[error("the matcher is not reachable; nothing was charged, try again shortly")]
@@ -67,6 +69,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::InsufficientPoints => (StatusCode::PAYMENT_REQUIRED, "INSUFFICIENT_POINTS"),
             Self::MatchLimit(_) => (StatusCode::TOO_MANY_REQUESTS, "MATCH_LIMIT"),
+            Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
             Self::NoCandidate => (StatusCode::NOT_FOUND, "NO_CANDIDATE"),
             Self::MatcherUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "MATCHER_UNAVAILABLE"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
@@ -98,7 +101,13 @@ impl IntoResponse for ApiError {
         if let Self::Internal(e) = &self {
             tracing::error!(error = %format!("{e:#}"), "internal error");
         }
-        (self.status(), axum::Json(self.body())).into_response()
+        let mut response = (self.status(), axum::Json(self.body())).into_response();
+        if let Self::RateLimited(seconds) = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -150,7 +150,7 @@ pub async fn serve(
     let https = axum_server::bind(tls.https_addr)
         .acceptor(acceptor)
         .handle(handle.clone())
-        .serve(app.into_make_service());
+        .serve(app.into_make_service_with_connect_info::<SocketAddr>());
     let https_port = tls.https_addr.port();
     let redirect = Router::new()
         .fallback(move |request: Request| async move { redirect(request, https_port) });

@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod https;
+pub mod limits;
 pub mod matchmaker;
 pub mod pricing;
 pub mod relay;
@@ -64,8 +65,10 @@ pub async fn serve(
         .context("configure the NATS connection")?;
     let cancel = CancellationToken::new();
     let relay = tokio::spawn(relay::run(db.clone(), nats.clone(), cancel.clone()));
+    let limits = Arc::new(limits::Limits::new(config.rates));
     let sweeper = tokio::spawn(sweeper::run(
         db.clone(),
+        limits.clone(),
         config.session_idle_ms(),
         cancel.clone(),
     ));
@@ -90,6 +93,7 @@ pub async fn serve(
         user_locks: Arc::default(),
         search: search.clone(),
         write_barrier,
+        limits,
     };
     let app = routes::router(state);
     let stop = cancel.clone();
@@ -103,10 +107,13 @@ pub async fn serve(
     } else {
         tracing::info!(%address, "listening");
         let stop = cancel.clone();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-            .context("serve")?;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+        .context("serve")?;
     }
     cancel.cancel();
     let (_, _, control) = tokio::join!(relay, sweeper, control);

@@ -17,4 +17,5 @@ pub struct AppState {
     pub search: Arc<Search>,
     /// Held shared by every state-changing request, exclusively by a backup.
     pub write_barrier: Arc<tokio::sync::RwLock<()>>,
+    pub limits: Arc<crate::limits::Limits>,
 }

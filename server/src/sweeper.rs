@@ -8,7 +8,12 @@ use tokio_util::sync::CancellationToken;
 
 const SWEEP_INTERVAL: Duration = Duration::from_secs(300);
 
-pub async fn run(db: Arc<Db>, idle_timeout_ms: i64, cancel: CancellationToken) {
+pub async fn run(
+    db: Arc<Db>,
+    limits: Arc<crate::limits::Limits>,
+    idle_timeout_ms: i64,
+    cancel: CancellationToken,
+) {
     loop {
         tokio::select! {
             () = tokio::time::sleep(SWEEP_INTERVAL) => {}
@@ -19,6 +24,7 @@ pub async fn run(db: Arc<Db>, idle_timeout_ms: i64, cancel: CancellationToken) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
         }
+        limits.forget_idle();
         match db.sweep_replies() {
             Ok(swept) if swept > 0 => tracing::info!(swept, "expired idempotency replies deleted"),
             Ok(_) => {}

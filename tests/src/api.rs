@@ -64,17 +64,20 @@ pub fn profile(gender: &str, major: &str, contact: &str) -> Value {
 #[derive(Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
+    cookies: std::sync::Arc<reqwest::cookie::Jar>,
     base: String,
 }
 
 impl ApiClient {
     pub fn new(base: &str) -> Self {
+        let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(cookies.clone())
             .build()
             .expect("http client");
         Self {
             http,
+            cookies,
             base: base.trim_end_matches('/').to_owned(),
         }
     }
@@ -122,6 +125,15 @@ impl ApiClient {
             })
         };
         Reply { status, body }
+    }
+
+    /// The `session=…` cookie this client holds, for requests made by hand.
+    pub async fn session_cookie(&self) -> String {
+        let me = self.get("/api/me").await;
+        assert_eq!(me.status, 200, "not signed in");
+        reqwest::cookie::CookieStore::cookies(&*self.cookies, &self.base.parse().expect("base url"))
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+            .expect("a session cookie")
     }
 
     /// Only the status of `method path` (for replies that are not JSON, like CSV).

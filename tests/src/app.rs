@@ -47,6 +47,8 @@ pub struct TestApp {
     pub base: String,
     server: Option<InProcess>,
     matcher: Option<InProcess>,
+    /// The admin's signed-in client, made once (log-ins are rate-limited per account).
+    admin: tokio::sync::OnceCell<ApiClient>,
 }
 
 /// Starts nats-server, the server and an in-process matcher.
@@ -84,6 +86,7 @@ pub async fn spawn_app_with(
         base,
         server: None,
         matcher: None,
+        admin: tokio::sync::OnceCell::new(),
     };
     app.serve(db, listener);
     if matcher {
@@ -243,8 +246,16 @@ impl TestApp {
         .await
     }
 
-    /// A client signed in as the admin.
+    /// The client signed in as the admin (one session, reused).
     pub async fn admin(&self) -> ApiClient {
+        self.admin
+            .get_or_init(|| self.admin_session())
+            .await
+            .clone()
+    }
+
+    /// A new session of the admin.
+    pub async fn admin_session(&self) -> ApiClient {
         let admin = self.client();
         let login = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
         admin.post("/api/auth/login", &login).await.expect(200);

@@ -71,7 +71,7 @@ async fn racing_approvals_and_cancels_credit_exactly_once() {
         .signup("racer@test.ac.kr", "racer")
         .await
         .expect(201);
-    let (first, second) = (app.admin().await, app.admin().await);
+    let (first, second) = (app.admin().await, app.admin_session().await);
     let mut expected = 0;
     let empty = json!({});
     for round in 0..50 {

@@ -63,6 +63,7 @@ pub async fn login(
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<impl IntoResponse> {
+    state.limits.login(&body.email.trim().to_lowercase())?;
     // A malformed email cannot belong to anyone: same answer as a wrong password.
     let user = match Email::parse(&body.email) {
         Ok(email) => state.db.user_by_email(&email)?.filter(|u| !u.withdrawn),

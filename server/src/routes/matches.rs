@@ -69,6 +69,7 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<MatchBody>,
 ) -> ApiResult<Response> {
+    state.limits.matches(current.user.id)?;
     let key = idempotency_key(&headers)?;
     let options = MatchOptions::parse(body.options)?;
     let fingerprint = serde_json::to_string(&options).map_err(anyhow::Error::from)?;

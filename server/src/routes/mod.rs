@@ -13,14 +13,15 @@ mod points;
 use crate::error::{error_response, ApiError};
 use crate::extract::MAX_BODY_BYTES;
 use crate::state::AppState;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::Method;
 use axum::http::StatusCode;
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::Router;
+use std::net::SocketAddr;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             hold_write_barrier,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_address))
         .with_state(state)
 }
 
@@ -100,6 +102,19 @@ async fn hold_write_barrier(
     }
     let _shared = state.write_barrier.read().await;
     next.run(request).await
+}
+
+/// The loose per-address limit, on every request.
+async fn limit_address(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match state.limits.address(peer.ip()) {
+        Ok(()) => next.run(request).await,
+        Err(limited) => limited.into_response(),
+    }
 }
 
 fn panic_response() -> Response {
