@@ -1,6 +1,7 @@
 //! The control socket: `<data-dir>/control.sock` (mode 0600), through which the command line
 //! reaches a running server (sled allows one process per database). One line in, one line
-//! out: `backup <absolute path>` or `resync`, answered `ok <n>` or `error <message>`.
+//! out: `backup <absolute path>`, `resync` or `check-matcher <absolute path>`, answered
+//! `ok <n>` (then, for check-matcher, one difference a line) or `error <message>`.
 
 use crate::backup;
 use crate::db::Db;
@@ -53,14 +54,24 @@ async fn handle(stream: UnixStream, db: &Arc<Db>, barrier: &RwLock<()>) -> anyho
         .read_line(&mut line)
         .await?;
     let answer = match execute(line.trim(), db, barrier).await {
-        Ok(count) => format!("ok {count}\n"),
+        Ok((count, lines)) => {
+            std::iter::once(format!("ok {count}"))
+                .chain(lines)
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n"
+        }
         Err(e) => format!("error {}\n", format!("{e:#}").replace('\n', " ")),
     };
     write.write_all(answer.as_bytes()).await?;
     Ok(())
 }
 
-async fn execute(command: &str, db: &Arc<Db>, barrier: &RwLock<()>) -> anyhow::Result<u64> {
+async fn execute(
+    command: &str,
+    db: &Arc<Db>,
+    barrier: &RwLock<()>,
+) -> anyhow::Result<(u64, Vec<String>)> {
     let db = db.clone();
     match command.split_once(' ').unwrap_or((command, "")) {
         ("backup", path) if Path::new(path).is_absolute() => {
@@ -70,21 +81,37 @@ async fn execute(command: &str, db: &Arc<Db>, barrier: &RwLock<()>) -> anyhow::R
             let items =
                 tokio::task::spawn_blocking(move || backup::write_backup(&db, &out)).await??;
             tracing::info!(items, "backup written");
-            Ok(items)
+            Ok((items, Vec::new()))
         }
-        ("resync", "") => Ok(tokio::task::spawn_blocking(move || backup::resync(&db)).await??),
-        _ => anyhow::bail!("unknown command (backup <absolute path> | resync)"),
+        ("resync", "") => Ok((
+            tokio::task::spawn_blocking(move || backup::resync(&db)).await??,
+            Vec::new(),
+        )),
+        ("check-matcher", path) if Path::new(path).is_absolute() => {
+            let table = storage::columnar::load(Path::new(path))?;
+            let found =
+                tokio::task::spawn_blocking(move || crate::consistency::differences(&db, &table))
+                    .await??;
+            Ok((
+                found.len() as u64,
+                found
+                    .into_iter()
+                    .take(crate::consistency::MAX_LISTED)
+                    .collect(),
+            ))
+        }
+        _ => anyhow::bail!("unknown command (backup <path> | resync | check-matcher <path>)"),
     }
 }
 
 /// Sends `command` to a running server; `None` when no server listens.
 pub fn send(data_dir: &Path, command: &str) -> anyhow::Result<Option<String>> {
-    use std::io::{BufRead, Write};
+    use std::io::Write;
     let Ok(mut stream) = std::os::unix::net::UnixStream::connect(socket_path(data_dir)) else {
         return Ok(None);
     };
     stream.write_all(format!("{command}\n").as_bytes())?;
     let mut answer = String::new();
-    std::io::BufReader::new(stream).read_line(&mut answer)?;
-    Ok(Some(answer.trim().to_owned()))
+    std::io::Read::read_to_string(&mut std::io::BufReader::new(stream), &mut answer)?;
+    Ok(Some(answer.trim_end().to_owned()))
 }

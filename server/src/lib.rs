@@ -9,6 +9,7 @@ pub mod admin;
 pub mod auth;
 pub mod backup;
 pub mod config;
+pub mod consistency;
 pub mod control;
 pub mod db;
 pub mod demo;

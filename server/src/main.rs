@@ -46,6 +46,17 @@ enum Command {
         #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
         data_dir: PathBuf,
     },
+    /// Compare the matcher's feature file with the server's users (latest versions, pickable
+    /// states) and print every difference; exits 1 if there is any. Through the running server,
+    /// or on a stopped server's data. Run it when the outbox is empty (see /readyz).
+    CheckMatcher {
+        /// The matcher's feature file (features.bin in its data directory).
+        #[arg(long)]
+        matcher_file: PathBuf,
+        /// The server's data directory.
+        #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
+        data_dir: PathBuf,
+    },
     /// Check the ledger of a stopped server's data; exits non-zero on any violation.
     /// (A running server answers the same check at GET /api/admin/audit.)
     Audit {
@@ -170,6 +181,34 @@ async fn main() -> anyhow::Result<()> {
                         "resync: {queued} users queued; they are published when the server starts"
                     );
                 }
+            }
+            Ok(())
+        }
+        Some(Command::CheckMatcher {
+            matcher_file,
+            data_dir,
+        }) => {
+            let file = std::path::absolute(&matcher_file).context("the matcher file")?;
+            let (count, lines) =
+                match control::send(&data_dir, &format!("check-matcher {}", file.display()))? {
+                    Some(answer) => {
+                        let mut lines = answer.lines();
+                        let count = running_answer(lines.next().unwrap_or(""))?;
+                        (count, lines.map(str::to_owned).collect())
+                    }
+                    None => {
+                        let table = storage::columnar::load(&file)?;
+                        let found = comatching_server::consistency::differences(
+                            &*Db::open(&data_dir)?,
+                            &table,
+                        )?;
+                        (found.len() as u64, found)
+                    }
+                };
+            lines.iter().for_each(|line| println!("DIFFERENCE: {line}"));
+            println!("check-matcher: {count} differences");
+            if count > 0 {
+                std::process::exit(1);
             }
             Ok(())
         }
