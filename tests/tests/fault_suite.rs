@@ -67,7 +67,7 @@ async fn student(
 ) -> (Client, Expected) {
     let client = http();
     let mut rng = StdRng::seed_from_u64(index as u64);
-    let gender = if index % 2 == 0 { "MALE" } else { "FEMALE" };
+    let gender = if index.is_multiple_of(2) { "MALE" } else { "FEMALE" };
     let url = |path: &str| format!("{base}{path}");
     let signup = json!({"email": format!("s{index}@load.ac.kr"), "password": "password123", "nickname": format!("학생{index}")});
     let (status, _) = definite(|| client.post(url("/api/auth/signup")).json(&signup)).await;
