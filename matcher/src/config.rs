@@ -24,6 +24,14 @@ pub struct Config {
     /// Ignore the feature file and rebuild the table from the stream.
     #[arg(long)]
     pub rebuild: bool,
+    /// Where `GET /metrics` (Prometheus) is served; keep it on loopback (the campus machine
+    /// needs no listening port for anything else).
+    #[arg(
+        long,
+        env = "COMATCHING_MATCHER_METRICS_ADDR",
+        default_value = "127.0.0.1:9102"
+    )]
+    pub metrics_addr: std::net::SocketAddr,
     /// Scoring weights (JSON, see the README); reloaded on SIGHUP. Default: built in.
     #[arg(long, env = "COMATCHING_MATCHER_WEIGHTS")]
     pub weights: Option<PathBuf>,
@@ -41,6 +49,7 @@ impl Config {
             data_dir: data_dir.to_owned(),
             instance: instance.to_owned(),
             rebuild: false,
+            metrics_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             weights: None,
         }
     }

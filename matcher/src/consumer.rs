@@ -161,6 +161,12 @@ async fn apply_batch(store: &Arc<TableStore>, batch: &[jetstream::Message]) -> a
         }
     }
     let writer = store.clone();
+    {
+        let table = store.read();
+        metrics::gauge!("matcher_table_rows").set(table.len() as f64);
+        metrics::gauge!("matcher_last_sequence").set(table.last_sequence() as f64);
+        metrics::gauge!("matcher_stream_pending").set(pending as f64);
+    }
     tokio::task::spawn_blocking(move || writer.persist())
         .await
         .context("persist task")??;

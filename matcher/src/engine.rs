@@ -65,7 +65,15 @@ impl Engine {
             .expect("scorer pool")
             .pop()
             .unwrap_or_default();
+        let started = std::time::Instant::now();
         let reply = scorer.pick(&self.store.read(), &request, weights);
+        metrics::histogram!("matcher_scoring_seconds").record(started.elapsed().as_secs_f64());
+        let outcome = match &reply {
+            MatchReply::Matched { .. } => "matched",
+            MatchReply::NoCandidate => "no_candidate",
+            MatchReply::Refused { .. } => "refused",
+        };
+        metrics::counter!("matcher_requests_total", "outcome" => outcome).increment(1);
         self.scorers.lock().expect("scorer pool").push(scorer);
         reply
     }

@@ -26,6 +26,11 @@ use tokio_util::sync::CancellationToken;
 /// Runs the matcher until `shutdown` completes: loads (or rebuilds) the table, follows the
 /// stream, and serves match requests once the table has caught up.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let metrics = storage::telemetry::prometheus();
+    let metrics_listener = tokio::net::TcpListener::bind(config.metrics_addr)
+        .await
+        .with_context(|| format!("bind the metrics address {}", config.metrics_addr))?;
+    tracing::info!(address = %metrics_listener.local_addr()?, "metrics at /metrics");
     let store = Arc::new(store::TableStore::open(
         &config.table_path(),
         config.rebuild,
@@ -56,6 +61,18 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         }
     });
     tokio::spawn(reload_on_hangup(engine, cancel.clone()));
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || async move { metrics.render() }),
+    );
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let served = axum::serve(metrics_listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await });
+        if let Err(e) = served.await {
+            tracing::warn!(error = %e, "metrics listener stopped");
+        }
+    });
     tokio::select! {
         () = shutdown => tracing::info!("shutting down"),
         () = cancel.cancelled() => {}

@@ -54,6 +54,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    storage::telemetry::prometheus();
     let released = db.release_all_reservations()?;
     if released > 0 {
         tracing::warn!(released, "released reservations left by a crash");

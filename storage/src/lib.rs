@@ -16,6 +16,7 @@ pub mod options;
 pub mod process;
 pub mod profile;
 pub mod seoul;
+pub mod telemetry;
 
 pub use field_error::FieldError;
 pub use ids::UserId;

@@ -49,6 +49,8 @@ async fn measure(rows: usize) {
         &data.display().to_string(),
         "--instance",
         "bench",
+        "--metrics-addr",
+        "127.0.0.1:0",
     ]
     .map(str::to_owned);
     let matcher = Proc::spawn("comatching-matcher", &args, &dir.path().join("matcher.log"));

@@ -183,6 +183,9 @@ impl TestApp {
             "--instance".to_owned(),
             "test".to_owned(),
         ];
+        if !extra.iter().any(|a| a == "--metrics-addr") {
+            args.extend(["--metrics-addr".to_owned(), "127.0.0.1:0".to_owned()]);
+        }
         args.extend_from_slice(extra);
         Proc::spawn("comatching-matcher", &args, &self.dir.path().join(log_name))
     }

@@ -67,7 +67,11 @@ async fn student(
 ) -> (Client, Expected) {
     let client = http();
     let mut rng = StdRng::seed_from_u64(index as u64);
-    let gender = if index.is_multiple_of(2) { "MALE" } else { "FEMALE" };
+    let gender = if index.is_multiple_of(2) {
+        "MALE"
+    } else {
+        "FEMALE"
+    };
     let url = |path: &str| format!("{base}{path}");
     let signup = json!({"email": format!("s{index}@load.ac.kr"), "password": "password123", "nickname": format!("학생{index}")});
     let (status, _) = definite(|| client.post(url("/api/auth/signup")).json(&signup)).await;
@@ -207,6 +211,8 @@ fn matcher(nats: &NatsServer, data: &Path, log: PathBuf) -> Proc {
         &data.display().to_string(),
         "--instance",
         "fault",
+        "--metrics-addr",
+        "127.0.0.1:0",
     ]
     .map(str::to_owned);
     Proc::spawn("comatching-matcher", &args, &log)

@@ -91,12 +91,18 @@ async fn weights_change_picks_and_reload_on_sighup() {
     let weights = app.dir.path().join("weights.json");
     std::fs::write(&weights, "{\"age\": 20}").unwrap();
     let flag = |path: &Path| vec!["--weights".to_owned(), path.display().to_string()];
-    let args: Vec<String> = ["--nats-url", &app.nats.url(), "--data-dir"]
-        .map(str::to_owned)
-        .into_iter()
-        .chain([app.matcher_dir().display().to_string()])
-        .chain(flag(&weights))
-        .collect();
+    let args: Vec<String> = [
+        "--nats-url",
+        &app.nats.url(),
+        "--metrics-addr",
+        "127.0.0.1:0",
+        "--data-dir",
+    ]
+    .map(str::to_owned)
+    .into_iter()
+    .chain([app.matcher_dir().display().to_string()])
+    .chain(flag(&weights))
+    .collect();
     let (started, output) = Proc::run("comatching-matcher", &args, "");
     assert!(!started, "a malformed weights file must stop the matcher");
     assert!(

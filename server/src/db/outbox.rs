@@ -24,7 +24,8 @@ pub struct OutboxEntry {
 pub fn push_in(outbox: &TransactionalTree, user: UserId, event: &UserEvent) -> TxResult<()> {
     let payload = codec::encode(event).map_err(|e| super::abort(ApiError::Internal(e.into())))?;
     let id = outbox.generate_id()?;
-    let mut value = Vec::with_capacity(8 + payload.len());
+    let mut value = Vec::with_capacity(16 + payload.len());
+    value.extend_from_slice(&super::now_ms().to_be_bytes());
     value.extend_from_slice(&user.to_be_bytes());
     value.extend_from_slice(&payload);
     outbox.insert(&id.to_be_bytes(), value)?;
@@ -37,9 +38,10 @@ impl Db {
         let mut entries = Vec::with_capacity(limit);
         for item in self.outbox.iter().take(limit) {
             let (key, value) = item?;
+            let rest = value.get(8..).unwrap_or_default();
             let (Ok(id), Some((user, payload))) = (
                 <[u8; 8]>::try_from(key.as_ref()),
-                value.split_first_chunk::<8>(),
+                rest.split_first_chunk::<8>(),
             ) else {
                 tracing::error!("dropping a malformed outbox entry");
                 self.outbox.remove(key)?;
@@ -62,6 +64,16 @@ impl Db {
 
     pub fn outbox_len(&self) -> usize {
         self.outbox.len()
+    }
+
+    /// How long the oldest waiting event has waited, in milliseconds (0 when none waits).
+    pub fn outbox_oldest_age_ms(&self) -> sled::Result<i64> {
+        Ok(match self.outbox.first()? {
+            Some((_, value)) => value
+                .first_chunk::<8>()
+                .map_or(0, |at| super::now_ms() - i64::from_be_bytes(*at)),
+            None => 0,
+        })
     }
 
     /// The `Nats-Msg-Id` of an entry: unique across databases and restarts.

@@ -88,7 +88,16 @@ pub async fn create(
         }
     }
     let idempotency = key.as_deref().map(|k| (k, fingerprint.as_str()));
-    match attempt(&state, &me, &options, idempotency).await {
+    let outcome = attempt(&state, &me, &options, idempotency).await;
+    let label = match &outcome {
+        Ok(_) => "MATCHED".to_owned(),
+        Err(error) => error.body()["error"]["code"]
+            .as_str()
+            .unwrap_or("ERROR")
+            .to_owned(),
+    };
+    metrics::counter!("match_outcomes_total", "outcome" => label).increment(1);
+    match outcome {
         Ok(body) => Ok((StatusCode::CREATED, Json(body)).into_response()),
         Err(error) => {
             // 4xx outcomes are kept too; a 503 is not, so that a retry tries again.

@@ -7,6 +7,7 @@ mod catalog;
 mod health;
 mod matches;
 mod me;
+mod metrics;
 mod ops;
 mod points;
 
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/catalog", get(catalog::catalog))
         .route("/api/stats/public", get(catalog::public_stats))
         .route("/api/auth/signup", post(auth::signup))
@@ -83,6 +85,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             hold_write_barrier,
         ))
+        .route_layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn_with_state(state.clone(), limit_address))
         .with_state(state)
 }
