@@ -9,7 +9,7 @@ source scripts/lib/nats.sh
 
 # The browser tests drive Debian's Chromium through chromedriver; Korean needs CJK fonts.
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
-  || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+  || ! fc-list 2>/dev/null | grep -i "noto sans cjk" >/dev/null; then
   echo "installing chromium, chromium-driver and fonts-noto-cjk"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null

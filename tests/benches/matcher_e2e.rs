@@ -2,7 +2,7 @@
 //! round trip over NATS from a client (median, p99), requests/s with 8 concurrent clients, and
 //! the matcher's resident memory. Needs release binaries (`scripts/bench.sh` builds them).
 
-use comatching_tests::process::Proc;
+use comatching_tests::process::{matcher_args, Proc};
 use comatching_tests::NatsServer;
 use futures::future::join_all;
 use rand::rngs::StdRng;
@@ -42,17 +42,7 @@ async fn measure(rows: usize) {
     columnar::save(&comatching_matcher::config::table_path(&data), &table).expect("save");
     drop(table);
     let nats = NatsServer::start();
-    let args = [
-        "--nats-url",
-        &nats.url(),
-        "--data-dir",
-        &data.display().to_string(),
-        "--instance",
-        "bench",
-        "--metrics-addr",
-        "127.0.0.1:0",
-    ]
-    .map(str::to_owned);
+    let args = matcher_args(&nats.url(), &data, "bench", &[]);
     let matcher = Proc::spawn("comatching-matcher", &args, &dir.path().join("matcher.log"));
     let client = async_nats::connect(nats.url()).await.expect("connect");
     let probe = payloads(1, 1).remove(0);

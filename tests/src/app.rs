@@ -3,7 +3,7 @@
 use crate::api::ApiClient;
 use crate::nats::NatsServer;
 use crate::poll::wait_until;
-use crate::process::Proc;
+use crate::process::{matcher_args, Proc};
 use comatching_server::admin::create_admin;
 use comatching_server::db::Db;
 use serde_json::json;
@@ -175,18 +175,8 @@ impl TestApp {
 
     /// The matcher process with extra flags.
     pub fn spawn_matcher_process_with(&self, log_name: &str, extra: &[String]) -> Proc {
-        let mut args = vec![
-            "--nats-url".to_owned(),
-            self.nats.url(),
-            "--data-dir".to_owned(),
-            self.matcher_dir().display().to_string(),
-            "--instance".to_owned(),
-            "test".to_owned(),
-        ];
-        if !extra.iter().any(|a| a == "--metrics-addr") {
-            args.extend(["--metrics-addr".to_owned(), "127.0.0.1:0".to_owned()]);
-        }
-        args.extend_from_slice(extra);
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let args = matcher_args(&self.nats.url(), &self.matcher_dir(), "test", &extra);
         Proc::spawn("comatching-matcher", &args, &self.dir.path().join(log_name))
     }
 

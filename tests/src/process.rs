@@ -106,3 +106,40 @@ impl Drop for Proc {
         let _ = self.child.wait();
     }
 }
+
+/// Flags for a `comatching-server` process on loopback, plus `extra`.
+pub fn server_args(nats_url: &str, data_dir: &Path, http_port: u16, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "--nats-url".to_owned(),
+        nats_url.to_owned(),
+        "--data-dir".to_owned(),
+        data_dir.display().to_string(),
+        "--http-addr".to_owned(),
+        format!("127.0.0.1:{http_port}"),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
+
+/// Flags for a `comatching-matcher` process, plus `extra`; its metrics go to a free port
+/// unless `extra` names one.
+pub fn matcher_args(
+    nats_url: &str,
+    data_dir: &Path,
+    instance: &str,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut args = vec![
+        "--nats-url".to_owned(),
+        nats_url.to_owned(),
+        "--data-dir".to_owned(),
+        data_dir.display().to_string(),
+        "--instance".to_owned(),
+        instance.to_owned(),
+    ];
+    if !extra.contains(&"--metrics-addr") {
+        args.extend(["--metrics-addr".to_owned(), "127.0.0.1:0".to_owned()]);
+    }
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}

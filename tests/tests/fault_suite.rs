@@ -6,7 +6,7 @@
 //! twice, `audit` passes, and `check-matcher` finds the matcher equal to the server.
 
 use comatching_tests::nats::free_port;
-use comatching_tests::process::Proc;
+use comatching_tests::process::{matcher_args, server_args, Proc};
 use comatching_tests::{profile, wait_until, NatsServer};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -187,35 +187,25 @@ async fn operator(
 }
 
 fn server(nats: &NatsServer, data: &Path, port: u16, log: PathBuf) -> Proc {
-    let args = [
-        "--nats-url",
-        &nats.url(),
-        "--data-dir",
-        &data.display().to_string(),
-        "--http-addr",
-        &format!("127.0.0.1:{port}"),
+    let extra = [
         "--match-timeout-ms",
         "1500",
         "--rate-match-per-minute",
         "1000",
-    ]
-    .map(str::to_owned);
-    Proc::spawn("comatching-server", &args, &log)
+    ];
+    Proc::spawn(
+        "comatching-server",
+        &server_args(&nats.url(), data, port, &extra),
+        &log,
+    )
 }
 
 fn matcher(nats: &NatsServer, data: &Path, log: PathBuf) -> Proc {
-    let args = [
-        "--nats-url",
-        &nats.url(),
-        "--data-dir",
-        &data.display().to_string(),
-        "--instance",
-        "fault",
-        "--metrics-addr",
-        "127.0.0.1:0",
-    ]
-    .map(str::to_owned);
-    Proc::spawn("comatching-matcher", &args, &log)
+    Proc::spawn(
+        "comatching-matcher",
+        &matcher_args(&nats.url(), data, "fault", &[]),
+        &log,
+    )
 }
 
 fn cli(args: &[String]) -> (bool, String) {

@@ -4,7 +4,7 @@
 
 use comatching_tests::nats::free_port;
 use comatching_tests::pki::TestCa;
-use comatching_tests::process::Proc;
+use comatching_tests::process::{server_args, Proc};
 use comatching_tests::{wait_until, NatsServer};
 use serde_json::json;
 use std::net::SocketAddr;
@@ -63,26 +63,28 @@ fn server(
     ca: &Path,
     log: &str,
 ) -> Proc {
-    let args = [
-        "--nats-url",
-        &nats.url(),
-        "--data-dir",
-        &dir.join("server").display().to_string(),
-        "--http-addr",
-        &format!("127.0.0.1:{http}"),
+    let (https_addr, directory, ca) = (
+        format!("127.0.0.1:{https}"),
+        format!("https://localhost:{api}/dir"),
+        ca.display().to_string(),
+    );
+    let tls = [
         "--tls-domain",
         "localhost",
         "--https-addr",
-        &format!("127.0.0.1:{https}"),
+        &https_addr,
         "--acme-contact",
         "mailto:ops@comatching.test",
         "--acme-directory",
-        &format!("https://localhost:{api}/dir"),
+        &directory,
         "--acme-root",
-        &ca.display().to_string(),
-    ]
-    .map(str::to_owned);
-    Proc::spawn("comatching-server", &args, &dir.join(log))
+        &ca,
+    ];
+    Proc::spawn(
+        "comatching-server",
+        &server_args(&nats.url(), &dir.join("server"), http, &tls),
+        &dir.join(log),
+    )
 }
 
 fn https_client(root_pem: &str, https: u16) -> reqwest::Client {

@@ -2,7 +2,7 @@
 //! restart the reservation is released, nothing was charged, and the audit passes.
 
 use comatching_tests::nats::free_port;
-use comatching_tests::process::Proc;
+use comatching_tests::process::{server_args, Proc};
 use comatching_tests::{profile, wait_until, ApiClient, NatsServer};
 use futures::StreamExt;
 use serde_json::json;
@@ -12,19 +12,8 @@ use storage::broker::{MATCH_QUEUE_GROUP, MATCH_SUBJECT};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
-fn server_args(nats: &NatsServer, data: &Path, port: u16) -> Vec<String> {
-    [
-        "--nats-url",
-        &nats.url(),
-        "--data-dir",
-        &data.display().to_string(),
-        "--http-addr",
-        &format!("127.0.0.1:{port}"),
-        "--match-timeout-ms",
-        "60000",
-    ]
-    .map(str::to_owned)
-    .to_vec()
+fn crash_server_args(nats: &NatsServer, data: &Path, port: u16) -> Vec<String> {
+    server_args(&nats.url(), data, port, &["--match-timeout-ms", "60000"])
 }
 
 fn audit(data: &Path) -> (bool, String) {
@@ -69,7 +58,7 @@ async fn a_server_killed_mid_match_releases_the_reservation_on_restart() {
     let port = free_port();
     let server = Proc::spawn(
         "comatching-server",
-        &server_args(&nats, &data, port),
+        &crash_server_args(&nats, &data, port),
         &dir.path().join("server-1.log"),
     );
     let base = format!("http://127.0.0.1:{port}");
@@ -135,7 +124,7 @@ async fn a_server_killed_mid_match_releases_the_reservation_on_restart() {
 
     let server = Proc::spawn(
         "comatching-server",
-        &server_args(&nats, &data, port),
+        &crash_server_args(&nats, &data, port),
         &dir.path().join("server-2.log"),
     );
     wait_healthy(&me).await;

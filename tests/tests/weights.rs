@@ -2,7 +2,7 @@
 //! error, and SIGHUP reloads it without a restart (a bad reload keeps the weights in use).
 
 use comatching_tests::app::spawn_app_without_matcher;
-use comatching_tests::process::Proc;
+use comatching_tests::process::{matcher_args, Proc};
 use comatching_tests::wait_until;
 use serde_json::json;
 use std::path::Path;
@@ -91,18 +91,13 @@ async fn weights_change_picks_and_reload_on_sighup() {
     let weights = app.dir.path().join("weights.json");
     std::fs::write(&weights, "{\"age\": 20}").unwrap();
     let flag = |path: &Path| vec!["--weights".to_owned(), path.display().to_string()];
-    let args: Vec<String> = [
-        "--nats-url",
+    let weights_arg = weights.display().to_string();
+    let args = matcher_args(
         &app.nats.url(),
-        "--metrics-addr",
-        "127.0.0.1:0",
-        "--data-dir",
-    ]
-    .map(str::to_owned)
-    .into_iter()
-    .chain([app.matcher_dir().display().to_string()])
-    .chain(flag(&weights))
-    .collect();
+        &app.matcher_dir(),
+        "test",
+        &["--weights", &weights_arg],
+    );
     let (started, output) = Proc::run("comatching-matcher", &args, "");
     assert!(!started, "a malformed weights file must stop the matcher");
     assert!(
