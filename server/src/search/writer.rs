@@ -6,6 +6,7 @@ use super::index::CLEAN_MARKER;
 use crate::db::Db;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -16,18 +17,29 @@ use tantivy::{IndexReader, IndexWriter, Term};
 /// The writer's memory budget.
 pub const HEAP_BYTES: usize = 50_000_000;
 const COMMIT_INTERVAL: Duration = Duration::from_millis(500);
-/// Queued changes at most; when full, the writer re-indexes everyone at its next commit.
+/// Queued changes at most; beyond that the writer re-indexes everyone at its next commit.
 const QUEUE: usize = 8_192;
 
 enum Change {
     User(UserId),
-    /// The queue overflowed: some changes were not queued.
-    Everyone,
     Shutdown,
+}
+
+/// What the writer thread owns.
+struct Worker {
+    writer: IndexWriter,
+    reader: IndexReader,
+    db: Arc<Db>,
+    fields: Fields,
+    dir: PathBuf,
+    queue: Receiver<Change>,
+    /// Set when a change could not be queued.
+    overflowed: Arc<AtomicBool>,
 }
 
 pub struct Writer {
     changes: SyncSender<Change>,
+    overflowed: Arc<AtomicBool>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -40,21 +52,32 @@ impl Writer {
         dir: PathBuf,
     ) -> Self {
         let (changes, queue) = sync_channel(QUEUE);
+        let overflowed = Arc::new(AtomicBool::new(false));
+        let worker = Worker {
+            writer,
+            reader,
+            db,
+            fields,
+            dir,
+            queue,
+            overflowed: overflowed.clone(),
+        };
         let thread = std::thread::Builder::new()
             .name("search-writer".into())
-            .spawn(move || run(writer, reader, db, fields, dir, queue))
+            .spawn(move || worker.run())
             .expect("spawn the search writer");
         Self {
             changes,
+            overflowed,
             thread: Mutex::new(Some(thread)),
         }
     }
 
+    /// Never blocks: when the queue is full, the writer re-indexes everyone instead.
     pub fn changed(&self, user: UserId) {
         if let Err(TrySendError::Full(_)) = self.changes.try_send(Change::User(user)) {
             tracing::warn!("search queue full: re-indexing everyone at the next commit");
-            // Blocks only until the writer takes one change: then it rebuilds.
-            let _ = self.changes.send(Change::Everyone);
+            self.overflowed.store(true, Ordering::Relaxed);
         }
     }
 
@@ -66,56 +89,49 @@ impl Writer {
     }
 }
 
-fn run(
-    mut writer: IndexWriter,
-    reader: IndexReader,
-    db: Arc<Db>,
-    fields: Fields,
-    dir: PathBuf,
-    queue: Receiver<Change>,
-) {
-    let mut pending: BTreeSet<UserId> = BTreeSet::new();
-    let mut everyone = false;
-    let mut last_commit = Instant::now();
-    loop {
-        let wait = COMMIT_INTERVAL.saturating_sub(last_commit.elapsed());
-        let stop = match queue.recv_timeout(if pending.is_empty() && !everyone {
-            COMMIT_INTERVAL
-        } else {
-            wait
-        }) {
-            Ok(Change::User(user)) => {
-                pending.insert(user);
-                false
+impl Worker {
+    fn run(mut self) {
+        let mut pending: BTreeSet<UserId> = BTreeSet::new();
+        let mut last_commit = Instant::now();
+        loop {
+            let idle = pending.is_empty() && !self.overflowed.load(Ordering::Relaxed);
+            let wait = if idle {
+                COMMIT_INTERVAL
+            } else {
+                COMMIT_INTERVAL.saturating_sub(last_commit.elapsed())
+            };
+            let stop = match self.queue.recv_timeout(wait) {
+                Ok(Change::User(user)) => {
+                    pending.insert(user);
+                    false
+                }
+                Ok(Change::Shutdown) | Err(RecvTimeoutError::Disconnected) => true,
+                Err(RecvTimeoutError::Timeout) => false,
+            };
+            if self.overflowed.swap(false, Ordering::Relaxed) {
+                pending.extend(all_users(&self.db));
             }
-            Ok(Change::Everyone) => {
-                everyone = true;
-                false
+            if (stop || last_commit.elapsed() >= COMMIT_INTERVAL) && !pending.is_empty() {
+                self.commit(&pending);
+                pending.clear();
+                last_commit = Instant::now();
             }
-            Ok(Change::Shutdown) | Err(RecvTimeoutError::Disconnected) => true,
-            Err(RecvTimeoutError::Timeout) => false,
-        };
-        let due = last_commit.elapsed() >= COMMIT_INTERVAL;
-        if (due || stop) && (everyone || !pending.is_empty()) {
-            if everyone {
-                pending.extend(all_users(&db));
-                everyone = false;
+            if stop {
+                if let Err(e) = std::fs::write(self.dir.join(CLEAN_MARKER), b"") {
+                    tracing::warn!(error = %e, "could not mark the search index clean");
+                }
+                return;
             }
-            if let Err(e) = apply(&mut writer, &db, fields, &pending)
-                .and_then(|()| Ok(writer.commit().map(drop)?))
-            {
-                tracing::error!(error = %e, "search index update failed; it is rebuilt at the next start");
-            } else if let Err(e) = reader.reload() {
-                tracing::warn!(error = %e, "search reader reload failed");
-            }
-            pending.clear();
-            last_commit = Instant::now();
         }
-        if stop {
-            if let Err(e) = std::fs::write(dir.join(CLEAN_MARKER), b"") {
-                tracing::warn!(error = %e, "could not mark the search index clean");
-            }
-            return;
+    }
+
+    fn commit(&mut self, users: &BTreeSet<UserId>) {
+        let applied = apply(&mut self.writer, &self.db, self.fields, users)
+            .and_then(|()| Ok(self.writer.commit().map(drop)?));
+        if let Err(e) = applied {
+            tracing::error!(error = %e, "search index update failed; it is rebuilt at the next start");
+        } else if let Err(e) = self.reader.reload() {
+            tracing::warn!(error = %e, "search reader reload failed");
         }
     }
 }
