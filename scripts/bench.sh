@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests): prints each figure under the command that produced it.
+# Benchmarks (not tests): prints each figure under the command that produced it, and writes
+# the whole report to docs/BENCHMARKS.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -9,6 +10,15 @@ NATS_SERVER_BIN=$(ensure_nats_server "$root")
 export NATS_SERVER_BIN
 
 cargo build --release --bins --quiet
+mkdir -p docs
+exec > >(tee docs/BENCHMARKS.md)
+
+echo "# COMAtching benchmarks"
+echo
+echo "Written by \`scripts/bench.sh\` on $(date -u +%Y-%m-%d). Machine: $(nproc) cores,"
+echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB memory."
+echo "Versions: $(rustc --version), $("$NATS_SERVER_BIN" --version), sled 0.34, tantivy 0.27."
+echo
 
 echo "## Durable points operations"
 echo "command: cargo bench -p comatching-server --bench durable_points"
@@ -36,3 +46,8 @@ echo
 echo "## Matcher process: NATS round trip, 8 concurrent clients, resident memory"
 echo "command: cargo bench -p comatching-tests --bench matcher_e2e"
 cargo bench --quiet -p comatching-tests --bench matcher_e2e
+echo
+
+echo "## The whole system over HTTP at 100,000 users"
+echo "command: cargo bench -p comatching-tests --bench http_e2e"
+cargo bench --quiet -p comatching-tests --bench http_e2e

@@ -56,6 +56,9 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         .map_err(ApiError::Internal)
 }
 
+/// sled's page cache (its default is 1 GiB): a festival's data fits many times over.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Counts shown on the landing page, kept in memory and seeded at open.
 #[derive(Default)]
 pub struct Counters {
@@ -96,12 +99,16 @@ pub struct Db {
 impl Db {
     /// Opens (or creates) the database in `dir`. Must be called inside a tokio runtime.
     pub fn open(dir: &Path) -> anyhow::Result<Arc<Self>> {
-        let db = sled::Config::new().path(dir).open().with_context(|| {
-            format!(
-                "open the database in {} (is another server using it?)",
-                dir.display()
-            )
-        })?;
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .with_context(|| {
+                format!(
+                    "open the database in {} (is another server using it?)",
+                    dir.display()
+                )
+            })?;
         let tree = |name: &str| {
             db.open_tree(name)
                 .with_context(|| format!("open tree {name}"))

@@ -95,7 +95,7 @@ impl Search {
             .try_into()
             .context("open a search reader")?;
         let mut index_writer = index
-            .writer(writer::HEAP_BYTES)
+            .writer_with_num_threads(1, writer::HEAP_BYTES)
             .context("open the search writer")?;
         if rebuild {
             let users = rebuild_all(&db, &mut index_writer, fields)?;

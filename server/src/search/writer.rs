@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use storage::UserId;
 use tantivy::{IndexReader, IndexWriter, Term};
 
-/// The writer's memory budget.
-pub const HEAP_BYTES: usize = 50_000_000;
+/// The writer's memory budget: tantivy's minimum for its one indexing thread.
+pub const HEAP_BYTES: usize = 15_000_000;
 const COMMIT_INTERVAL: Duration = Duration::from_millis(500);
 /// Queued changes at most; beyond that the writer re-indexes everyone at its next commit.
 const QUEUE: usize = 8_192;

@@ -1,0 +1,222 @@
+//! The whole system over HTTP at 100,000 users (release binaries, real nats-server):
+//! `GET /api/me` requests/s, `POST /api/matches` latency and rate, and resident memory of the
+//! server and the matcher. Run by `scripts/bench.sh`.
+
+use comatching_tests::nats::free_port;
+use comatching_tests::process::{matcher_args, server_args, Proc};
+use comatching_tests::NatsServer;
+use futures::future::join_all;
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const USERS: usize = 100_000;
+const ME_CLIENTS: usize = 32;
+const ME_SECONDS: u64 = 5;
+const MATCH_CLIENTS: usize = 8;
+/// Students who ask for matches (each up to the per-user match limit).
+const MATCHERS: usize = 160;
+const MATCHES_EACH: usize = 25;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap()
+}
+
+async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !check().await {
+        assert!(
+            start.elapsed() < Duration::from_secs(600),
+            "{what} took too long"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn login(base: &str, email: &str, password: &str) -> reqwest::Client {
+    let http = client();
+    let reply = http
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200, "login {email}");
+    http
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let data = dir.path().join("server");
+    let data_arg = data.display().to_string();
+    let seeded = Instant::now();
+    let (ok, out) = Proc::run(
+        "comatching-server",
+        &[
+            "demo",
+            "--users",
+            &USERS.to_string(),
+            "--data-dir",
+            &data_arg,
+        ]
+        .map(str::to_owned),
+        "",
+    );
+    assert!(ok, "{out}");
+    let seed_s = seeded.elapsed().as_secs_f64();
+    let create = [
+        "admin",
+        "create",
+        "--email",
+        "bench@bench.kr",
+        "--password-stdin",
+        "--data-dir",
+        &data_arg,
+    ]
+    .map(str::to_owned);
+    assert!(Proc::run("comatching-server", &create, "bench-password\n").0);
+
+    let nats = NatsServer::start();
+    let (port, metrics_port) = (free_port(), free_port());
+    let base = format!("http://127.0.0.1:{port}");
+    let loose = [
+        "--rate-address-per-minute",
+        "100000000",
+        "--rate-login-per-minute",
+        "1000",
+        "--rate-match-per-minute",
+        "100000",
+    ];
+    let server = Proc::spawn(
+        "comatching-server",
+        &server_args(&nats.url(), &data, port, &loose),
+        &dir.path().join("server.log"),
+    );
+    let metrics_addr = format!("127.0.0.1:{metrics_port}");
+    let matcher_flags = matcher_args(
+        &nats.url(),
+        &dir.path().join("matcher"),
+        "bench",
+        &["--metrics-addr", &metrics_addr],
+    );
+    let matcher = Proc::spawn(
+        "comatching-matcher",
+        &matcher_flags,
+        &dir.path().join("matcher.log"),
+    );
+    let synced = Instant::now();
+    wait_for("the matcher to hold every user", async || {
+        let Ok(response) = reqwest::get(format!("http://{metrics_addr}/metrics")).await else {
+            return false;
+        };
+        response
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains(&format!("matcher_table_rows {USERS}"))
+    })
+    .await;
+    let sync_s = synced.elapsed().as_secs_f64();
+
+    // GET /api/me from many connections at once.
+    let me = Arc::new(login(&base, "demo00000@demo.comatching.kr", "demo-password").await);
+    let served = Arc::new(AtomicUsize::new(0));
+    let until = Instant::now() + Duration::from_secs(ME_SECONDS);
+    join_all((0..ME_CLIENTS).map(|_| {
+        let (me, served, base) = (me.clone(), served.clone(), base.clone());
+        async move {
+            while Instant::now() < until {
+                let response = me.get(format!("{base}/api/me")).send().await.unwrap();
+                assert_eq!(response.status(), 200);
+                response.bytes().await.unwrap();
+                served.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }))
+    .await;
+    let me_rate = served.load(Ordering::Relaxed) as f64 / ME_SECONDS as f64;
+
+    // Matches: students with points, each asking until the limit.
+    let admin = login(&base, "bench@bench.kr", "bench-password").await;
+    let mut students = Vec::with_capacity(MATCHERS);
+    for i in 0..MATCHERS {
+        let http = login(
+            &base,
+            &format!("demo{i:05}@demo.comatching.kr"),
+            "demo-password",
+        )
+        .await;
+        let id = http
+            .get(format!("{base}/api/me"))
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let fund = admin
+            .post(format!("{base}/api/ops/users/{id}/points"))
+            .json(&json!({"delta": 100_000, "reason": "bench"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(fund.status(), 200);
+        students.push(http);
+    }
+    let queue = Arc::new(std::sync::Mutex::new(students));
+    let started = Instant::now();
+    let latencies: Vec<Vec<Duration>> = join_all((0..MATCH_CLIENTS).map(|_| {
+        let (queue, base) = (queue.clone(), base.clone());
+        async move {
+            let mut times = Vec::new();
+            while let Some(student) = {
+                let next = queue.lock().unwrap().pop();
+                next
+            } {
+                for _ in 0..MATCHES_EACH {
+                    let start = Instant::now();
+                    let response = student
+                        .post(format!("{base}/api/matches"))
+                        .json(&json!({"options": {"mbti": "EN", "age": "OLDER"}}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        response.status(),
+                        201,
+                        "{}",
+                        response.text().await.unwrap_or_default()
+                    );
+                    response.bytes().await.unwrap();
+                    times.push(start.elapsed());
+                }
+            }
+            times
+        }
+    }))
+    .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut all: Vec<Duration> = latencies.into_iter().flatten().collect();
+    all.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1_000.0;
+    let mib = |p: &Proc| p.resident_kib().unwrap_or(0) as f64 / 1024.0;
+    println!("| figure | value |");
+    println!("|---|---:|");
+    println!("| users (synthetic, demo seed) | {USERS} (seeded in {seed_s:.1} s; matcher in sync after {sync_s:.1} s) |");
+    println!("| GET /api/me, {ME_CLIENTS} connections | {me_rate:.0} requests/s |");
+    println!("| POST /api/matches, {MATCH_CLIENTS} clients, {} matches | p50 {:.2} ms, p99 {:.2} ms, {:.0} matches/s |",
+        all.len(), ms(all[all.len() / 2]), ms(all[all.len() * 99 / 100]), all.len() as f64 / elapsed);
+    println!("| server resident memory | {:.1} MiB |", mib(&server));
+    println!("| matcher resident memory | {:.1} MiB |", mib(&matcher));
+    server.terminate();
+    matcher.terminate();
+}
