@@ -70,7 +70,7 @@ wait_for_port "${http_addr##*:}"
 cat <<MSG
 
 COMAtching is running.
-  API:        http://$http_addr/api/catalog   (health: http://$http_addr/readyz)
+  Open:       http://$http_addr/   (the web app; API under /api, health at /readyz)
   Demo users: demo00000@demo.comatching.kr … password: demo-password
 Demo admin: $admin_email password: $admin_password
   Data:       $root/data (delete it to start over)
