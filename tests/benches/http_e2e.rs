@@ -1,6 +1,8 @@
 //! The whole system over HTTP at 100,000 users (release binaries, real nats-server):
-//! `GET /api/me` requests/s, `POST /api/matches` latency and rate, and resident memory of the
-//! server and the matcher. Run by `scripts/bench.sh`.
+//! `GET /api/me` requests/s, `POST /api/matches` latency and rate, how soon a profile change is
+//! visible in the matcher, and resident memory; once on every core, once with nats-server,
+//! server and matcher all pinned to one core (`taskset`), as on a 1-vCPU VM. Run by
+//! `scripts/bench.sh`.
 
 use comatching_tests::nats::free_port;
 use comatching_tests::process::{matcher_args, server_args, Proc};
@@ -50,8 +52,79 @@ async fn login(base: &str, email: &str, password: &str) -> reqwest::Client {
     http
 }
 
+/// Pins `pid` and all its threads to core 0.
+fn pin(pid: u32) {
+    let status = std::process::Command::new("taskset")
+        .args(["-a", "-cp", "0", &pid.to_string()])
+        .output()
+        .expect("taskset");
+    assert!(status.status.success(), "taskset {pid}");
+}
+
+fn resident_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+async fn last_sequence(metrics_addr: &str) -> f64 {
+    let text = reqwest::get(format!("http://{metrics_addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("matcher_last_sequence "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Time from a profile change's 200 until the matcher's table contains it, `rounds` times.
+async fn change_visible(base: &str, metrics_addr: &str, rounds: usize) -> Vec<Duration> {
+    let student = login(base, "demo00001@demo.comatching.kr", "demo-password").await;
+    let mut times = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let before = last_sequence(metrics_addr).await;
+        let body = json!({"gender": "FEMALE", "birth_year": 2003, "mbti": "INFP", "major": format!("학과{round}"),
+            "hobbies": ["독서"], "contact_frequency": "RARE", "contact": {"type": "KAKAO", "id": "demo_00001"}});
+        let start = Instant::now();
+        let reply = student
+            .put(format!("{base}/api/me/profile"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+        while last_sequence(metrics_addr).await <= before {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the change never reached the matcher"
+            );
+            tokio::time::sleep(Duration::from_micros(500)).await;
+        }
+        times.push(start.elapsed());
+    }
+    times.sort();
+    times
+}
+
 #[tokio::main]
 async fn main() {
+    println!("### On every core\n");
+    scenario(false).await;
+    println!(
+        "\n### nats-server, server and matcher pinned to one core (taskset), as on a 1-vCPU VM\n"
+    );
+    scenario(true).await;
+}
+
+async fn scenario(one_core: bool) {
     let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
     let data = dir.path().join("server");
     let data_arg = data.display().to_string();
@@ -205,6 +278,7 @@ async fn main() {
     }))
     .await;
     let elapsed = started.elapsed().as_secs_f64();
+    let visible = change_visible(&base, &metrics_addr, 200).await;
     let mut all: Vec<Duration> = latencies.into_iter().flatten().collect();
     all.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1_000.0;
@@ -215,8 +289,19 @@ async fn main() {
     println!("| GET /api/me, {ME_CLIENTS} connections | {me_rate:.0} requests/s |");
     println!("| POST /api/matches, {MATCH_CLIENTS} clients, {} matches | p50 {:.2} ms, p99 {:.2} ms, {:.0} matches/s |",
         all.len(), ms(all[all.len() / 2]), ms(all[all.len() * 99 / 100]), all.len() as f64 / elapsed);
+    println!(
+        "| profile change visible in the matcher | p50 {:.2} ms, p99 {:.2} ms |",
+        ms(visible[visible.len() / 2]),
+        ms(visible[visible.len() * 99 / 100])
+    );
+    let nats_mib = resident_mib(nats.pid().expect("nats runs"));
     println!("| server resident memory | {:.1} MiB |", mib(&server));
     println!("| matcher resident memory | {:.1} MiB |", mib(&matcher));
+    println!("| nats-server resident memory | {nats_mib:.1} MiB |");
+    println!(
+        "| all three together | {:.1} MiB |",
+        mib(&server) + mib(&matcher) + nats_mib
+    );
     server.terminate();
     matcher.terminate();
 }
