@@ -183,6 +183,11 @@ async fn scenario(one_core: bool) {
         &matcher_flags,
         &dir.path().join("matcher.log"),
     );
+    if one_core {
+        for pid in [nats.pid().expect("nats runs"), server.id(), matcher.id()] {
+            pin(pid);
+        }
+    }
     let synced = Instant::now();
     wait_for("the matcher to hold every user", async || {
         let Ok(response) = reqwest::get(format!("http://{metrics_addr}/metrics")).await else {
