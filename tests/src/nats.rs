@@ -82,10 +82,6 @@ impl NatsServer {
         self.child.as_ref().map(Child::id)
     }
 
-    pub fn store_dir(&self) -> &Path {
-        self.store.path()
-    }
-
     /// Starts the server again (same port, same store) after [`NatsServer::stop`].
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "nats-server is already running");

@@ -37,12 +37,10 @@ async fn a_nats_outage_loses_no_profile_change_and_repeats_none() {
     app.wait_matcher_synced().await;
 
     app.nats.stop();
-    let readiness = app.client().get("/readyz").await;
     wait_until("readyz to notice NATS is gone", DEADLINE, || async {
         (app.client().get("/readyz").await.status == 503).then_some(())
     })
     .await;
-    assert!(readiness.status == 200 || readiness.status == 503);
 
     // The server keeps serving while NATS is down; every change is queued.
     for (i, user) in users.iter().enumerate() {
