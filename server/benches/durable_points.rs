@@ -1,6 +1,8 @@
 //! Durable points operations per second: group commit against one flush per operation, same
 //! workload, same run. Each operation is an operator correction (a ledger transaction), and it
-//! counts only once it is on disk. Run by `scripts/bench.sh`.
+//! counts only once it is on disk. With group commit, corrections that arrive together share
+//! one batched transaction and one flush; with one flush per operation, each correction is
+//! committed and flushed on its own. Run by `scripts/bench.sh`.
 
 use comatching_server::account::{Email, Nickname};
 use comatching_server::db::Db;
@@ -22,19 +24,28 @@ enum Mode {
 }
 
 async fn run(db: Arc<Db>, users: Arc<Vec<UserId>>, mode: Mode, total: usize) -> f64 {
-    let one_flush_at_a_time = Arc::new(Mutex::new(()));
+    let one_operation_at_a_time = Arc::new(Mutex::new(()));
     let start = Instant::now();
     let tasks: Vec<_> = (0..CLIENTS)
         .map(|client| {
-            let (db, users, lock) = (db.clone(), users.clone(), one_flush_at_a_time.clone());
+            let (db, users, lock) = (db.clone(), users.clone(), one_operation_at_a_time.clone());
             tokio::spawn(async move {
                 for _ in 0..total / CLIENTS {
                     let user = users[client % users.len()];
-                    db.adjust_points(user, 1, "bench", user).expect("adjust");
                     match mode {
-                        Mode::GroupCommit => db.durable().await.expect("durable"),
+                        Mode::GroupCommit => {
+                            db.adjust_points(user, 1, "bench", user)
+                                .await
+                                .expect("adjust");
+                            db.durable().await.expect("durable");
+                        }
                         Mode::FlushPerOperation => {
-                            let _own_flush = lock.lock().await;
+                            // sled flushes the whole database: without the lock a flush would
+                            // carry other clients' operations too, which is group commit again.
+                            let _alone = lock.lock().await;
+                            db.adjust_points(user, 1, "bench", user)
+                                .await
+                                .expect("adjust");
                             let db = db.clone();
                             tokio::task::spawn_blocking(move || db.flush())
                                 .await
@@ -60,13 +71,13 @@ fn main() {
     runtime.block_on(async {
         let dir = tempfile::tempdir_in(".").expect("temp dir on the project's disk");
         let db = Db::open(dir.path()).expect("open");
-        let users: Vec<UserId> = (0..CLIENTS)
-            .map(|i| {
-                let email = Email::parse(&format!("bench{i}@x.kr")).unwrap();
-                let nickname = Nickname::parse(&format!("bench{i}")).unwrap();
-                db.create_user(&email, &nickname, "hash".into()).unwrap().id
-            })
-            .collect();
+        let mut users = Vec::with_capacity(CLIENTS);
+        for i in 0..CLIENTS {
+            let email = Email::parse(&format!("bench{i}@x.kr")).unwrap();
+            let nickname = Nickname::parse(&format!("bench{i}")).unwrap();
+            let user = db.create_user(&email, &nickname, "hash".into()).await;
+            users.push(user.unwrap().id);
+        }
         let users = Arc::new(users);
         let grouped = run(db.clone(), users.clone(), Mode::GroupCommit, GROUP_COMMIT_OPS).await;
         let single = run(db.clone(), users.clone(), Mode::FlushPerOperation, FLUSH_PER_OP_OPS).await;

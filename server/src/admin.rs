@@ -19,13 +19,13 @@ pub async fn create_admin(
     let password = Password::parse(raw_password).context("the password")?;
     let hash = password::hash(password.expose().to_owned()).await?;
     let user = match db.user_by_email(&email).map_err(api)? {
-        Some(existing) => db.reset_credentials(existing.id, hash).map_err(api)?,
+        Some(existing) => db.reset_credentials(existing.id, hash).await.map_err(api)?,
         None => {
             let nickname = Nickname::parse(nickname).context("--nickname")?;
-            db.create_user(&email, &nickname, hash).map_err(api)?
+            db.create_user(&email, &nickname, hash).await.map_err(api)?
         }
     };
-    let admin = db.set_role(user.id, Role::Admin, None).map_err(api)?;
+    let admin = db.set_role(user.id, Role::Admin, None).await.map_err(api)?;
     db.flush()?;
     Ok(admin)
 }

@@ -54,8 +54,9 @@ pub async fn seed(db: &Db, count: usize) -> anyhow::Result<usize> {
     for i in 0..count {
         let email = Email::parse(&format!("demo{i:05}@demo.comatching.kr"))?;
         let nickname = Nickname::parse(&format!("데모{i:05}"))?;
-        let user = db.create_user(&email, &nickname, hash.clone())?;
+        let user = db.create_user(&email, &nickname, hash.clone()).await?;
         db.save_profile(user.id, profile(&mut rng, i, year)?)
+            .await
             .with_context(|| format!("demo user {i}"))?;
     }
     db.flush()?;

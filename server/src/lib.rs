@@ -55,7 +55,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     storage::telemetry::prometheus();
-    let released = db.release_all_reservations()?;
+    let released = db.release_all_reservations().await?;
     if released > 0 {
         tracing::warn!(released, "released reservations left by a crash");
     }

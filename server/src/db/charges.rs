@@ -3,10 +3,10 @@
 
 use super::ops_audit::{self, Actor, OpsAction};
 use super::points::{EntryKind, LedgerTx};
-use super::{abort, decode, encode, now_ms, pair_key, pair_second, tx_error, Db, TxResult};
+use super::{abort, decode, encode, now_ms, pair_key, pair_second, Db, TxResult};
 use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
-use sled::transaction::{Transactional, TransactionalTree};
+use sled::transaction::TransactionalTree;
 use storage::UserId;
 
 /// The most charges listed at once.
@@ -52,7 +52,7 @@ fn conflict(charge: &ChargeRecord, action: &str) -> ApiError {
 
 impl Db {
     /// Opens a pending charge; 409 when the user already has one.
-    pub fn create_charge(
+    pub async fn create_charge(
         &self,
         user: UserId,
         amount: u64,
@@ -68,104 +68,99 @@ impl Db {
             decided_at_ms: None,
             decided_by: None,
         };
-        (
-            &self.charges,
-            &self.user_charges,
-            &self.pending_charges,
-            &self.pending_by_user,
-        )
-            .transaction(|(charges, user_charges, pending, pending_by_user)| {
-                if pending_by_user.get(user.to_be_bytes())?.is_some() {
-                    return Err(abort(ApiError::Conflict(
-                        "a charge is already pending".into(),
-                    )));
-                }
-                charges.insert(&charge.id.to_be_bytes(), encode(&charge))?;
-                user_charges.insert(&pair_key(user.0, charge.id), &[])?;
-                pending.insert(&charge.id.to_be_bytes(), &user.to_be_bytes())?;
-                pending_by_user.insert(&user.to_be_bytes(), &charge.id.to_be_bytes())?;
-                Ok(())
-            })
-            .map_err(tx_error)?;
+        let record = encode(&charge);
+        let (id, user_key) = (charge.id.to_be_bytes(), user.to_be_bytes());
+        self.write(move |tx| {
+            let (charges, user_charges, pending, pending_by_user) = (
+                tx.charges,
+                tx.user_charges,
+                tx.pending_charges,
+                tx.pending_by_user,
+            );
+            if pending_by_user.get(user.to_be_bytes())?.is_some() {
+                return Err(abort(ApiError::Conflict(
+                    "a charge is already pending".into(),
+                )));
+            }
+            charges.insert(&id, record.clone())?;
+            user_charges.insert(&pair_key(user.0, u64::from_be_bytes(id)), &[])?;
+            pending.insert(&id, &user_key)?;
+            pending_by_user.insert(&user_key, &id)?;
+            Ok(())
+        })
+        .await?;
         Ok(charge)
     }
 
     /// Moves a charge out of PENDING: `Some(operator)` approves (crediting the points) or
     /// rejects; `None` is the owner cancelling. Repeating the same decision answers the charge
     /// again and changes nothing; a different decision on a decided charge is 409.
-    pub fn decide_charge(
+    pub async fn decide_charge(
         &self,
         id: u64,
         to: ChargeStatus,
         by: UserId,
         owner_only: bool,
     ) -> ApiResult<ChargeRecord> {
-        (
-            &self.charges,
-            &self.pending_charges,
-            &self.pending_by_user,
-            &self.accounts,
-            &self.ledger,
-            &self.ops_audit,
-        )
-            .transaction(
-                |(charges, pending, pending_by_user, accounts, ledger, audit)| {
-                    let mut charge = charge_in(charges, id)?;
-                    if owner_only && charge.user_id != by {
-                        return Err(abort(ApiError::NotFound));
-                    }
-                    if charge.status == to {
-                        return Ok(charge);
-                    }
-                    if charge.status != ChargeStatus::Pending {
-                        let action = match to {
-                            ChargeStatus::Approved => "approve",
-                            ChargeStatus::Rejected => "reject",
-                            _ => "cancel",
-                        };
-                        return Err(abort(conflict(&charge, action)));
-                    }
-                    charge.status = to;
-                    charge.decided_at_ms = Some(now_ms());
-                    charge.decided_by = Some(by);
-                    if to == ChargeStatus::Approved {
-                        let amount = i64::try_from(charge.amount)
-                            .map_err(|_| abort(ApiError::Internal(anyhow::anyhow!("amount"))))?;
-                        LedgerTx { accounts, ledger }.post(
-                            charge.user_id,
-                            EntryKind::Charge,
-                            amount,
-                            charge.id.to_string(),
-                            None,
-                            || ApiError::Internal(anyhow::anyhow!("a credit cannot go negative")),
-                        )?;
-                    }
-                    let action = match to {
-                        ChargeStatus::Approved => Some(OpsAction::ApproveCharge),
-                        ChargeStatus::Rejected => Some(OpsAction::RejectCharge),
-                        _ => None,
-                    };
-                    if let Some(action) = action {
-                        let detail = Some(format!(
-                            "user {} · {} points",
-                            charge.user_id, charge.amount
-                        ));
-                        ops_audit::record_in(
-                            audit,
-                            Actor(by),
-                            action,
-                            charge.id.to_string(),
-                            None,
-                            detail,
-                        )?;
-                    }
-                    charges.insert(&id.to_be_bytes(), encode(&charge))?;
-                    pending.remove(&id.to_be_bytes())?;
-                    pending_by_user.remove(&charge.user_id.to_be_bytes())?;
-                    Ok(charge)
-                },
-            )
-            .map_err(tx_error)
+        self.write(move |tx| {
+            let (charges, pending, pending_by_user) =
+                (tx.charges, tx.pending_charges, tx.pending_by_user);
+            let (accounts, ledger, audit) = (tx.accounts, tx.ledger, tx.ops_audit);
+            let mut charge = charge_in(charges, id)?;
+            if owner_only && charge.user_id != by {
+                return Err(abort(ApiError::NotFound));
+            }
+            if charge.status == to {
+                return Ok(charge);
+            }
+            if charge.status != ChargeStatus::Pending {
+                let action = match to {
+                    ChargeStatus::Approved => "approve",
+                    ChargeStatus::Rejected => "reject",
+                    _ => "cancel",
+                };
+                return Err(abort(conflict(&charge, action)));
+            }
+            charge.status = to;
+            charge.decided_at_ms = Some(now_ms());
+            charge.decided_by = Some(by);
+            if to == ChargeStatus::Approved {
+                let amount = i64::try_from(charge.amount)
+                    .map_err(|_| abort(ApiError::Internal(anyhow::anyhow!("amount"))))?;
+                LedgerTx { accounts, ledger }.post(
+                    charge.user_id,
+                    EntryKind::Charge,
+                    amount,
+                    charge.id.to_string(),
+                    None,
+                    || ApiError::Internal(anyhow::anyhow!("a credit cannot go negative")),
+                )?;
+            }
+            let action = match to {
+                ChargeStatus::Approved => Some(OpsAction::ApproveCharge),
+                ChargeStatus::Rejected => Some(OpsAction::RejectCharge),
+                _ => None,
+            };
+            if let Some(action) = action {
+                let detail = Some(format!(
+                    "user {} · {} points",
+                    charge.user_id, charge.amount
+                ));
+                ops_audit::record_in(
+                    audit,
+                    Actor(by),
+                    action,
+                    charge.id.to_string(),
+                    None,
+                    detail,
+                )?;
+            }
+            charges.insert(&id.to_be_bytes(), encode(&charge))?;
+            pending.remove(&id.to_be_bytes())?;
+            pending_by_user.remove(&charge.user_id.to_be_bytes())?;
+            Ok(charge)
+        })
+        .await
     }
 
     pub fn charge(&self, id: u64) -> ApiResult<Option<ChargeRecord>> {

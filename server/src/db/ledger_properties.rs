@@ -74,25 +74,31 @@ fn profile(gender: Gender) -> Profile {
     }
 }
 
-fn users(db: &Db) -> Vec<UserId> {
-    (0..6)
-        .map(|i| {
-            let email = crate::account::Email::parse(&format!("p{i}@x.kr")).unwrap();
-            let nickname = crate::account::Nickname::parse(&format!("p{i}")).unwrap();
-            let user = db.create_user(&email, &nickname, "hash".into()).unwrap();
-            let gender = if i < 3 { Gender::Male } else { Gender::Female };
-            db.save_profile(user.id, profile(gender)).unwrap();
-            user.id
-        })
-        .collect()
+async fn users(db: &Db) -> Vec<UserId> {
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let email = crate::account::Email::parse(&format!("p{i}@x.kr")).unwrap();
+        let nickname = crate::account::Nickname::parse(&format!("p{i}")).unwrap();
+        let user = db
+            .create_user(&email, &nickname, "hash".into())
+            .await
+            .unwrap();
+        let gender = if i < 3 { Gender::Male } else { Gender::Female };
+        db.save_profile(user.id, profile(gender)).await.unwrap();
+        ids.push(user.id);
+    }
+    ids
 }
 
-fn run(db: &Db, users: &[UserId], charges: &Mutex<Vec<u64>>, flows: &Flows, op: &Op) {
+async fn run(db: &Db, users: &[UserId], charges: &Mutex<Vec<u64>>, flows: &Flows, op: &Op) {
     let admin = UserId(u64::MAX);
     match *op {
         Op::Charge { user, steps } => {
             let amount = 1_000 + 500 * u64::from(steps);
-            if let Ok(charge) = db.create_charge(users[user as usize], amount, "입금자") {
+            if let Ok(charge) = db
+                .create_charge(users[user as usize], amount, "입금자")
+                .await
+            {
                 charges.lock().unwrap().push(charge.id);
             }
         }
@@ -111,11 +117,14 @@ fn run(db: &Db, users: &[UserId], charges: &Mutex<Vec<u64>>, flows: &Flows, op: 
                     db.charge(id).unwrap().unwrap().user_id,
                 ),
             };
-            let _ = db.decide_charge(id, to, owner, to == ChargeStatus::Cancelled);
+            let _ = db
+                .decide_charge(id, to, owner, to == ChargeStatus::Cancelled)
+                .await;
         }
         Op::Adjust { user, delta } if delta != 0 => {
             if db
                 .adjust_points(users[user as usize], i64::from(delta), "fix", admin)
+                .await
                 .is_ok()
             {
                 flows.adjusted.fetch_add(i64::from(delta), Ordering::SeqCst);
@@ -134,7 +143,7 @@ fn run(db: &Db, users: &[UserId], charges: &Mutex<Vec<u64>>, flows: &Flows, op: 
                 (users[user as usize], users[candidate as usize])
             };
             let price = if important { 1_300 } else { 1_000 };
-            let reservation = match db.reserve(me, price) {
+            let reservation = match db.reserve(me, price).await {
                 Ok(reservation) => reservation,
                 Err(ApiError::InsufficientPoints) => return,
                 Err(e) => panic!("reserve: {e}"),
@@ -143,24 +152,25 @@ fn run(db: &Db, users: &[UserId], charges: &Mutex<Vec<u64>>, flows: &Flows, op: 
             let proposal = Proposal {
                 requester: me,
                 candidate: partner,
-                options: &options,
+                options,
                 important_applied: !refund,
             };
             let refund = if important && refund { 300 } else { 0 };
             let spend = Spend {
-                reservation: &reservation,
+                reservation: reservation.clone(),
                 refund,
                 idempotency: None,
             };
             match db
-                .record_match(&proposal, &spend, |_, _| serde_json::Value::Null)
+                .record_match(proposal, spend, |_, _| serde_json::Value::Null)
+                .await
                 .unwrap()
             {
                 Ok(_) => {
                     flows.spent.fetch_add(price as i64, Ordering::SeqCst);
                     flows.refunded.fetch_add(refund as i64, Ordering::SeqCst);
                 }
-                Err(_) => db.release(&reservation).unwrap(),
+                Err(_) => db.release(&reservation).await.unwrap(),
             }
         }
     }
@@ -177,14 +187,16 @@ proptest! {
         let _inside = runtime.enter();
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path()).unwrap();
-        let users = users(&db);
+        let users = runtime.block_on(users(&db));
         let (charges, flows) = (Mutex::new(Vec::new()), Flows::default());
-        std::thread::scope(|scope| {
-            for workload in &workloads {
-                let (db, users, charges, flows) = (&db, &users, &charges, &flows);
-                scope.spawn(move || workload.iter().for_each(|op| run(db, users, charges, flows, op)));
+        runtime.block_on(futures::future::join_all(workloads.iter().map(|workload| {
+            let (db, users, charges, flows) = (&db, &users, &charges, &flows);
+            async move {
+                for op in workload {
+                    run(db, users, charges, flows, op).await;
+                }
             }
-        });
+        })));
 
         let report = db.audit(None).unwrap();
         prop_assert!(report.ok, "{:#?}", report.violations);

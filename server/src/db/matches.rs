@@ -4,10 +4,10 @@
 use super::idempotency::{self, SavedReply};
 use super::points::{self, EntryKind, LedgerTx, Reservation};
 use super::users::{read_in, UserRecord};
-use super::{abort, decode, encode, now_ms, pair_key, pair_second, tx_error, Db, TxResult};
+use super::{abort, decode, encode, now_ms, pair_key, pair_second, Db, TxResult};
 use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
-use sled::transaction::{Transactional, TransactionalTree};
+use sled::transaction::TransactionalTree;
 use std::sync::atomic::Ordering;
 use storage::events::Features;
 use storage::options::MatchOptions;
@@ -53,30 +53,30 @@ pub enum Rejected {
 pub type RecordOutcome = Result<(MatchRecord, u64), Rejected>;
 
 /// A candidate the matcher proposed for a request.
-pub struct Proposal<'a> {
+pub struct Proposal {
     pub requester: UserId,
     pub candidate: UserId,
-    pub options: &'a MatchOptions,
+    pub options: MatchOptions,
     pub important_applied: bool,
 }
 
 /// How a match is paid for.
-pub struct Spend<'a> {
-    pub reservation: &'a Reservation,
+pub struct Spend {
+    pub reservation: Reservation,
     /// Given back at once (the important-option surcharge when nobody passed it).
     pub refund: u64,
     /// `(Idempotency-Key, request fingerprint)` to save the reply under.
-    pub idempotency: Option<(&'a str, &'a str)>,
+    pub idempotency: Option<(String, String)>,
 }
 
 /// Turns the reservation into a `MATCH` entry (and a `REFUND`); returns the balance after.
 fn charge_in(
     ledger: &LedgerTx<'_>,
     reservations: &TransactionalTree,
-    spend: &Spend<'_>,
+    spend: &Spend,
     match_id: u64,
 ) -> TxResult<u64> {
-    let reservation = spend.reservation;
+    let reservation = &spend.reservation;
     if reservations.get(reservation.id.to_be_bytes())?.is_none() {
         return Err(abort(anyhow::anyhow!(
             "reservation {} vanished",
@@ -130,85 +130,64 @@ impl Db {
     /// `MATCH` spend (plus a `REFUND` when `spend.refund` > 0), in one transaction. The reply
     /// `reply` builds is saved under the idempotency key in the same transaction. Refused
     /// (nothing written) when the candidate is no longer pickable or the pair already exists.
-    pub fn record_match(
+    pub async fn record_match(
         &self,
-        proposal: &Proposal<'_>,
-        spend: &Spend<'_>,
-        reply: impl Fn(&MatchRecord, u64) -> serde_json::Value,
+        proposal: Proposal,
+        spend: Spend,
+        reply: impl Fn(&MatchRecord, u64) -> serde_json::Value + Send + 'static,
     ) -> ApiResult<RecordOutcome> {
         let id = self.generate_id()?;
-        let trees = (
-            &self.users,
-            &self.matches,
-            &self.user_matches,
-            &self.partners,
-            &self.picked_me,
-            &self.accounts,
-            &self.ledger,
-            &self.reservations,
-            &self.idempotency,
-        );
-        let outcome = trees
-            .transaction(
-                |(
-                    users,
-                    matches,
-                    user_matches,
-                    partners,
-                    picked_me,
-                    accounts,
-                    ledger,
-                    reservations,
-                    idempotency,
-                )| {
-                    let (requester, candidate) = (proposal.requester, proposal.candidate);
-                    let me = read_in(users, requester)?
-                        .filter(|u| !u.withdrawn)
-                        .ok_or_else(|| abort(ApiError::Unauthenticated))?;
-                    let Some(partner) =
-                        read_in(users, candidate)?.filter(|c| still_pickable(c, &me))
-                    else {
-                        return Ok(Err(Rejected::CandidateGone));
+        let outcome = self
+            .write(move |tx| {
+                let (users, matches, user_matches) = (tx.users, tx.matches, tx.user_matches);
+                let (partners, picked_me, reservations) =
+                    (tx.partners, tx.picked_me, tx.reservations);
+                let (accounts, ledger, idempotency) = (tx.accounts, tx.ledger, tx.idempotency);
+                let (requester, candidate) = (proposal.requester, proposal.candidate);
+                let me = read_in(users, requester)?
+                    .filter(|u| !u.withdrawn)
+                    .ok_or_else(|| abort(ApiError::Unauthenticated))?;
+                let Some(partner) = read_in(users, candidate)?.filter(|c| still_pickable(c, &me))
+                else {
+                    return Ok(Err(Rejected::CandidateGone));
+                };
+                if partners.get(pair_key(requester.0, candidate.0))?.is_some() {
+                    return Ok(Err(Rejected::AlreadyPaired));
+                }
+                let price = spend.reservation.amount;
+                let balance = charge_in(&LedgerTx { accounts, ledger }, reservations, &spend, id)?;
+                let record = MatchRecord {
+                    id,
+                    requester,
+                    partner: candidate,
+                    at_ms: now_ms(),
+                    price,
+                    refunded: spend.refund,
+                    important_applied: proposal.important_applied,
+                    options: proposal.options.clone(),
+                    partner_snapshot: PartnerSnapshot {
+                        nickname: partner.nickname.clone(),
+                        profile: partner.profile.clone().expect("checked by still_pickable"),
+                    },
+                    requester_features: me.profile.as_ref().map(|p| p.features(me.pickable())),
+                };
+                matches.insert(&id.to_be_bytes(), encode(&record))?;
+                user_matches.insert(&pair_key(requester.0, id), &[])?;
+                partners.insert(&pair_key(requester.0, candidate.0), &id.to_be_bytes())?;
+                partners.insert(&pair_key(candidate.0, requester.0), &id.to_be_bytes())?;
+                picked_me.insert(&pair_key(candidate.0, id), &[])?;
+                if let Some((key, fingerprint)) = &spend.idempotency {
+                    let saved = SavedReply {
+                        fingerprint: fingerprint.to_owned(),
+                        status: 201,
+                        body: reply(&record, balance),
+                        at_ms: record.at_ms,
                     };
-                    if partners.get(pair_key(requester.0, candidate.0))?.is_some() {
-                        return Ok(Err(Rejected::AlreadyPaired));
-                    }
-                    let price = spend.reservation.amount;
-                    let balance =
-                        charge_in(&LedgerTx { accounts, ledger }, reservations, spend, id)?;
-                    let record = MatchRecord {
-                        id,
-                        requester,
-                        partner: candidate,
-                        at_ms: now_ms(),
-                        price,
-                        refunded: spend.refund,
-                        important_applied: proposal.important_applied,
-                        options: proposal.options.clone(),
-                        partner_snapshot: PartnerSnapshot {
-                            nickname: partner.nickname.clone(),
-                            profile: partner.profile.clone().expect("checked by still_pickable"),
-                        },
-                        requester_features: me.profile.as_ref().map(|p| p.features(me.pickable())),
-                    };
-                    matches.insert(&id.to_be_bytes(), encode(&record))?;
-                    user_matches.insert(&pair_key(requester.0, id), &[])?;
-                    partners.insert(&pair_key(requester.0, candidate.0), &id.to_be_bytes())?;
-                    partners.insert(&pair_key(candidate.0, requester.0), &id.to_be_bytes())?;
-                    picked_me.insert(&pair_key(candidate.0, id), &[])?;
-                    if let Some((key, fingerprint)) = spend.idempotency {
-                        let saved = SavedReply {
-                            fingerprint: fingerprint.to_owned(),
-                            status: 201,
-                            body: reply(&record, balance),
-                            at_ms: record.at_ms,
-                        };
-                        idempotency::save_in(idempotency, requester, key, &saved)?;
-                    }
-                    Ok(Ok((record, balance)))
-                },
-            )
-            .map_err(tx_error)?;
+                    idempotency::save_in(idempotency, requester, key, &saved)?;
+                }
+                Ok(Ok((record, balance)))
+            })
+            .await?;
         if outcome.is_ok() {
             self.counters.matches.fetch_add(1, Ordering::Relaxed);
         }

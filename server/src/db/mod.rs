@@ -1,9 +1,12 @@
 //! The server's sled database: the source of truth for users, sessions, matches and the outbox.
 //!
-//! Every change that touches more than one key is one sled transaction. A handler that reports
-//! a change calls [`Db::durable`] first, which waits for a shared flush (group commit).
+//! Every change that touches more than one key is a step run by [`Db::write`]: the writer
+//! thread runs the steps that arrive together in one sled transaction ([`batch`]). A handler
+//! that reports a change calls [`Db::durable`] first, which waits for a shared flush (group
+//! commit).
 
 pub mod audit;
+mod batch;
 pub mod charges;
 mod group_commit;
 pub mod idempotency;
@@ -17,8 +20,10 @@ pub mod sessions;
 pub mod stats;
 pub mod users;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use anyhow::Context;
+pub use batch::Tx;
+use batch::Writer;
 use group_commit::GroupCommit;
 use rand::RngCore;
 use serde::de::DeserializeOwned;
@@ -35,14 +40,6 @@ pub type TxResult<T> = Result<T, ConflictableTransactionError<ApiError>>;
 /// Aborts a transaction with `error`.
 pub fn abort(error: impl Into<ApiError>) -> ConflictableTransactionError<ApiError> {
     ConflictableTransactionError::Abort(error.into())
-}
-
-/// Maps a finished transaction's error to ours.
-pub fn tx_error(e: sled::transaction::TransactionError<ApiError>) -> ApiError {
-    match e {
-        sled::transaction::TransactionError::Abort(e) => e,
-        sled::transaction::TransactionError::Storage(e) => e.into(),
-    }
 }
 
 /// Records are JSON in sled: small, and new fields can be added with `#[serde(default)]`.
@@ -89,6 +86,7 @@ pub struct Db {
     pub idempotency: sled::Tree,
     pub ops_audit: sled::Tree,
     commit: GroupCommit,
+    writer: Writer,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
     instance: String,
     pub counters: Counters,
@@ -114,7 +112,8 @@ impl Db {
                 .with_context(|| format!("open tree {name}"))
         };
         let instance = instance_id(&db)?;
-        let this = Self {
+        let (writer, jobs) = batch::channel();
+        let mut this = Self {
             users: tree("users")?,
             emails: tree("emails")?,
             nicknames: tree("nicknames")?,
@@ -135,11 +134,13 @@ impl Db {
             idempotency: tree("idempotency")?,
             ops_audit: tree("ops_audit")?,
             commit: GroupCommit::start(db.clone()),
+            writer,
             db,
             instance,
             counters: Counters::default(),
             outbox_added: Arc::new(Notify::new()),
         };
+        Writer::start(&mut this, jobs).context("start the writer thread")?;
         this.seed_counters()?;
         Ok(Arc::new(this))
     }
@@ -161,6 +162,16 @@ impl Db {
     /// Waits until everything committed so far is on disk. Concurrent callers share a flush.
     pub async fn durable(&self) -> Result<(), ApiError> {
         self.commit.durable().await.map_err(ApiError::Internal)
+    }
+
+    /// Runs `step` inside the next batched transaction (see [`batch`]) and returns its value
+    /// once committed; call [`Db::durable`] before reporting the change.
+    pub async fn write<T, F>(&self, step: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Tx<'_>) -> TxResult<T> + Send + 'static,
+    {
+        self.writer.write(step).await
     }
 
     /// Flushes now (shutdown).

@@ -3,10 +3,10 @@
 //! released.
 
 use super::ops_audit::{self, Actor, OpsAction};
-use super::{abort, decode, encode, now_ms, pair_key, tx_error, Db, TxResult};
+use super::{abort, decode, encode, now_ms, pair_key, Db, TxResult};
 use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
-use sled::transaction::{Transactional, TransactionalTree};
+use sled::transaction::TransactionalTree;
 use storage::UserId;
 
 /// The most entries one page of `GET /api/me/points` returns.
@@ -141,39 +141,38 @@ impl Db {
     }
 
     /// Holds `amount` of `user`'s points for a match in flight; 402 when they lack them.
-    pub fn reserve(&self, user: UserId, amount: u64) -> ApiResult<Reservation> {
+    pub async fn reserve(&self, user: UserId, amount: u64) -> ApiResult<Reservation> {
         let reservation = Reservation {
             id: self.generate_id()?,
             user,
             amount,
             at_ms: now_ms(),
         };
-        (&self.accounts, &self.reservations)
-            .transaction(|(accounts, reservations)| {
-                let mut account = account_in(accounts, user)?;
-                if account.available() < amount {
-                    return Err(abort(insufficient()));
-                }
-                account.reserved += amount;
-                accounts.insert(&user.to_be_bytes(), encode(&account))?;
-                reservations.insert(&reservation.id.to_be_bytes(), encode(&reservation))?;
-                Ok(())
-            })
-            .map_err(tx_error)?;
+        let record = encode(&reservation);
+        self.write(move |tx| {
+            let mut account = account_in(tx.accounts, user)?;
+            if account.available() < amount {
+                return Err(abort(insufficient()));
+            }
+            account.reserved += amount;
+            tx.accounts.insert(&user.to_be_bytes(), encode(&account))?;
+            tx.reservations
+                .insert(&reservation.id.to_be_bytes(), record.clone())?;
+            Ok(())
+        })
+        .await?;
         Ok(reservation)
     }
 
     /// Gives a reservation back untouched (no candidate, matcher error or timeout).
-    pub fn release(&self, reservation: &Reservation) -> ApiResult<()> {
-        (&self.accounts, &self.reservations)
-            .transaction(|(accounts, reservations)| {
-                release_in(accounts, reservations, reservation.id)
-            })
-            .map_err(tx_error)
+    pub async fn release(&self, reservation: &Reservation) -> ApiResult<()> {
+        let id = reservation.id;
+        self.write(move |tx| release_in(tx.accounts, tx.reservations, id))
+            .await
     }
 
     /// Releases every reservation: at start-up, any left over belonged to a crashed process.
-    pub fn release_all_reservations(&self) -> ApiResult<usize> {
+    pub async fn release_all_reservations(&self) -> ApiResult<usize> {
         let mut released = 0;
         for item in self.reservations.iter() {
             let (key, _) = item?;
@@ -182,9 +181,8 @@ impl Db {
                     .try_into()
                     .map_err(|_| anyhow::anyhow!("bad reservation key"))?,
             );
-            (&self.accounts, &self.reservations)
-                .transaction(|(accounts, reservations)| release_in(accounts, reservations, id))
-                .map_err(tx_error)?;
+            self.write(move |tx| release_in(tx.accounts, tx.reservations, id))
+                .await?;
             released += 1;
         }
         Ok(released)
@@ -192,31 +190,34 @@ impl Db {
 
     /// An operator's correction; refused (422) if the balance would fall below zero (or below
     /// what is reserved for matches in flight).
-    pub fn adjust_points(
+    pub async fn adjust_points(
         &self,
         user: UserId,
         delta: i64,
         reason: &str,
         operator: UserId,
     ) -> ApiResult<PointsAccount> {
-        let (_, account) = (&self.accounts, &self.ledger, &self.ops_audit)
-            .transaction(|(accounts, ledger, audit)| {
-                let detail = Some(format!("{delta:+}"));
-                let reason_text = Some(reason.to_owned());
+        let reason = reason.to_owned();
+        let (_, account) = self
+            .write(move |tx| {
                 ops_audit::record_in(
-                    audit,
+                    tx.ops_audit,
                     Actor(operator),
                     OpsAction::AdjustPoints,
                     user.to_string(),
-                    reason_text,
-                    detail,
+                    Some(reason.clone()),
+                    Some(format!("{delta:+}")),
                 )?;
-                LedgerTx { accounts, ledger }.post(
+                let ledger = LedgerTx {
+                    accounts: tx.accounts,
+                    ledger: tx.ledger,
+                };
+                ledger.post(
                     user,
                     EntryKind::Adjust,
                     delta,
                     operator.to_string(),
-                    Some(reason.to_owned()),
+                    Some(reason.clone()),
                     || {
                         ApiError::unprocessable(
                             "BALANCE_WOULD_BE_NEGATIVE",
@@ -225,7 +226,7 @@ impl Db {
                     },
                 )
             })
-            .map_err(tx_error)?;
+            .await?;
         Ok(account)
     }
 }

@@ -4,7 +4,6 @@ use super::{decode, encode, now_ms, Db};
 use crate::auth::session::{new_token, token_hash};
 use crate::error::ApiResult;
 use serde::{Deserialize, Serialize};
-use sled::transaction::Transactional;
 use storage::UserId;
 
 /// A session's last use is written at most this often (reads need not write every time).
@@ -19,7 +18,7 @@ pub struct SessionRecord {
 
 impl Db {
     /// Starts a session for `user`; returns the token for the cookie.
-    pub fn create_session(&self, user: UserId) -> ApiResult<String> {
+    pub async fn create_session(&self, user: UserId) -> ApiResult<String> {
         let token = new_token();
         let hash = token_hash(&token);
         let now = now_ms();
@@ -28,13 +27,13 @@ impl Db {
             created_at_ms: now,
             last_seen_ms: now,
         };
-        (&self.sessions, &self.user_sessions)
-            .transaction(|(sessions, by_user)| {
-                sessions.insert(&hash, encode(&record))?;
-                by_user.insert(&session_index_key(user, &hash)[..], &[])?;
-                Ok(())
-            })
-            .map_err(super::tx_error)?;
+        let (index_key, record) = (session_index_key(user, &hash), encode(&record));
+        self.write(move |tx| {
+            tx.sessions.insert(&hash, record.clone())?;
+            tx.user_sessions.insert(&index_key[..], &[])?;
+            Ok(())
+        })
+        .await?;
         Ok(token)
     }
 
@@ -114,7 +113,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path()).unwrap();
         let (alice, bob) = (UserId(1), UserId(2));
-        let token = db.create_session(alice).unwrap();
+        let token = db.create_session(alice).await.unwrap();
         assert_eq!(db.session_user(&token, 60_000).unwrap(), Some(alice));
         assert_eq!(db.session_user("forged", 60_000).unwrap(), None);
 
@@ -130,11 +129,11 @@ mod tests {
             "and deleted"
         );
 
-        let kept = db.create_session(bob).unwrap();
-        let logged_out = db.create_session(bob).unwrap();
+        let kept = db.create_session(bob).await.unwrap();
+        let logged_out = db.create_session(bob).await.unwrap();
         db.delete_session(&logged_out).unwrap();
         assert_eq!(db.session_user(&logged_out, 60_000).unwrap(), None);
-        let idle = db.create_session(alice).unwrap();
+        let idle = db.create_session(alice).await.unwrap();
         std::thread::sleep(std::time::Duration::from_millis(5));
         assert_eq!(db.sweep_sessions(60_000).unwrap(), 0);
         assert_eq!(db.sweep_sessions(1).unwrap(), 2);

@@ -2,11 +2,11 @@
 //! bumps the user's version and writes an outbox event in the same transaction.
 
 use super::ops_audit::{self, Actor, OpsAction};
-use super::{abort, decode, encode, now_ms, outbox, tx_error, Db, TxResult};
+use super::{abort, decode, encode, now_ms, outbox, Db, TxResult};
 use crate::account::{Email, Nickname};
 use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
-use sled::transaction::{Transactional, TransactionalTree};
+use sled::transaction::TransactionalTree;
 use std::sync::atomic::Ordering;
 use storage::events::{UserEvent, UserRemoved, UserUpserted};
 use storage::profile::Profile;
@@ -107,7 +107,7 @@ impl Db {
     }
 
     /// Creates a user; 409 when the email or nickname is taken.
-    pub fn create_user(
+    pub async fn create_user(
         &self,
         email: &Email,
         nickname: &Nickname,
@@ -127,49 +127,50 @@ impl Db {
             banned: false,
             version: 0,
         };
-        (&self.users, &self.emails, &self.nicknames)
-            .transaction(|(users, emails, nicknames)| {
-                if emails.get(email.key())?.is_some() {
-                    return Err(abort(ApiError::Conflict(
-                        "this email is already registered".into(),
-                    )));
-                }
-                if nicknames.get(nickname.key())?.is_some() {
-                    return Err(abort(ApiError::Conflict("this nickname is taken".into())));
-                }
-                emails.insert(email.key().as_bytes(), &id.to_be_bytes())?;
-                nicknames.insert(nickname.key().as_bytes(), &id.to_be_bytes())?;
-                users.insert(&id.to_be_bytes(), encode(&user))?;
-                Ok(())
-            })
-            .map_err(tx_error)?;
+        let (email_key, nickname_key, record) = (email.key(), nickname.key(), encode(&user));
+        self.write(move |tx| {
+            if tx.emails.get(&email_key)?.is_some() {
+                return Err(abort(ApiError::Conflict(
+                    "this email is already registered".into(),
+                )));
+            }
+            if tx.nicknames.get(&nickname_key)?.is_some() {
+                return Err(abort(ApiError::Conflict("this nickname is taken".into())));
+            }
+            tx.emails.insert(email_key.as_bytes(), &id.to_be_bytes())?;
+            tx.nicknames
+                .insert(nickname_key.as_bytes(), &id.to_be_bytes())?;
+            tx.users.insert(&id.to_be_bytes(), record.clone())?;
+            Ok(())
+        })
+        .await?;
         self.counters.users.fetch_add(1, Ordering::Relaxed);
         Ok(user)
     }
 
     /// Applies `change` to a live user, then stores it and queues its event, atomically.
-    fn change_user(
+    async fn change_user(
         &self,
         id: UserId,
-        change: impl Fn(&mut UserRecord) -> Result<(), ApiError>,
+        change: impl Fn(&mut UserRecord) -> Result<(), ApiError> + Send + 'static,
     ) -> ApiResult<UserRecord> {
-        let changed = (&self.users, &self.outbox)
-            .transaction(|(users, outbox)| {
-                let mut user = read_in(users, id)?
+        let changed = self
+            .write(move |tx| {
+                let mut user = read_in(tx.users, id)?
                     .filter(|u| !u.withdrawn)
                     .ok_or_else(|| abort(ApiError::Unauthenticated))?;
                 change(&mut user).map_err(abort)?;
-                publish_in(users, outbox, &mut user)?;
+                publish_in(tx.users, tx.outbox, &mut user)?;
                 Ok(user)
             })
-            .map_err(tx_error)?;
+            .await?;
         self.outbox_added.notify_one();
         Ok(changed)
     }
 
     /// Sets the profile. Gender cannot change once set.
-    pub fn save_profile(&self, id: UserId, profile: Profile) -> ApiResult<UserRecord> {
-        self.change_user(id, |user| {
+    pub async fn save_profile(&self, id: UserId, profile: Profile) -> ApiResult<UserRecord> {
+        self.change_user(id, move |user| {
             if let Some(old) = &user.profile {
                 if old.gender != profile.gender {
                     return Err(ApiError::unprocessable(
@@ -181,42 +182,48 @@ impl Db {
             user.profile = Some(profile.clone());
             Ok(())
         })
+        .await
     }
 
-    pub fn set_dont_pick_me(&self, id: UserId, dont_pick_me: bool) -> ApiResult<UserRecord> {
-        self.change_user(id, |user| {
+    pub async fn set_dont_pick_me(&self, id: UserId, dont_pick_me: bool) -> ApiResult<UserRecord> {
+        self.change_user(id, move |user| {
             user.dont_pick_me = dont_pick_me;
             Ok(())
         })
+        .await
     }
 
     /// Grants `role`; recorded in the audit trail when an operator (not the CLI) does it.
     /// Roles do not concern the matcher: no version bump, no event.
-    pub fn set_role(&self, id: UserId, role: Role, actor: Option<Actor>) -> ApiResult<UserRecord> {
-        (&self.users, &self.ops_audit)
-            .transaction(|(users, audit)| {
-                let mut user = read_in(users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
-                user.role = role;
-                users.insert(&id.to_be_bytes(), encode(&user))?;
-                if let Some(actor) = actor {
-                    let detail = Some(format!("{role:?}").to_uppercase());
-                    ops_audit::record_in(
-                        audit,
-                        actor,
-                        OpsAction::SetRole,
-                        id.to_string(),
-                        None,
-                        detail,
-                    )?;
-                }
-                Ok(user)
-            })
-            .map_err(tx_error)
+    pub async fn set_role(
+        &self,
+        id: UserId,
+        role: Role,
+        actor: Option<Actor>,
+    ) -> ApiResult<UserRecord> {
+        self.write(move |tx| {
+            let mut user = read_in(tx.users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
+            user.role = role;
+            tx.users.insert(&id.to_be_bytes(), encode(&user))?;
+            if let Some(actor) = actor {
+                let detail = Some(format!("{role:?}").to_uppercase());
+                ops_audit::record_in(
+                    tx.ops_audit,
+                    actor,
+                    OpsAction::SetRole,
+                    id.to_string(),
+                    None,
+                    detail,
+                )?;
+            }
+            Ok(user)
+        })
+        .await
     }
 
     /// Bans or unbans: the user leaves (or rejoins) the pool through the usual event, and a ban
     /// ends their sessions at once.
-    pub fn set_banned(
+    pub async fn set_banned(
         &self,
         id: UserId,
         banned: bool,
@@ -228,14 +235,14 @@ impl Db {
         } else {
             OpsAction::Unban
         };
-        let user = (&self.users, &self.outbox, &self.ops_audit)
-            .transaction(|(users, outbox, audit)| {
-                let mut user = read_in(users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
+        let user = self
+            .write(move |tx| {
+                let mut user = read_in(tx.users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
                 if user.banned != banned {
                     user.banned = banned;
-                    publish_in(users, outbox, &mut user)?;
+                    publish_in(tx.users, tx.outbox, &mut user)?;
                     ops_audit::record_in(
-                        audit,
+                        tx.ops_audit,
                         actor,
                         action,
                         id.to_string(),
@@ -245,7 +252,7 @@ impl Db {
                 }
                 Ok(user)
             })
-            .map_err(tx_error)?;
+            .await?;
         self.outbox_added.notify_one();
         if banned {
             self.end_sessions_of(id)?;
@@ -254,26 +261,31 @@ impl Db {
     }
 
     /// Sets a new password hash and ends the user's sessions (admin recovery).
-    pub fn reset_credentials(&self, id: UserId, password_hash: String) -> ApiResult<UserRecord> {
+    pub async fn reset_credentials(
+        &self,
+        id: UserId,
+        password_hash: String,
+    ) -> ApiResult<UserRecord> {
         let user = self
-            .users
-            .transaction(|users| {
-                let mut user = read_in(users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
+            .write(move |tx| {
+                let mut user = read_in(tx.users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
                 user.password_hash = password_hash.clone();
-                users.insert(&id.to_be_bytes(), encode(&user))?;
+                tx.users.insert(&id.to_be_bytes(), encode(&user))?;
                 Ok(user)
             })
-            .map_err(tx_error)?;
+            .await?;
         self.end_sessions_of(id)?;
         Ok(user)
     }
 
     /// Withdraws: the user leaves the pool at once; their records stay.
-    pub fn withdraw(&self, id: UserId) -> ApiResult<UserRecord> {
-        let user = self.change_user(id, |user| {
-            user.withdrawn = true;
-            Ok(())
-        })?;
+    pub async fn withdraw(&self, id: UserId) -> ApiResult<UserRecord> {
+        let user = self
+            .change_user(id, |user| {
+                user.withdrawn = true;
+                Ok(())
+            })
+            .await?;
         self.counters.users.fetch_sub(1, Ordering::Relaxed);
         self.end_sessions_of(id)?;
         Ok(user)

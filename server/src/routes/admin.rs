@@ -28,7 +28,8 @@ pub async fn set_role(
 ) -> ApiResult<Json<Value>> {
     let user = state
         .db
-        .set_role(UserId(path_id(&id)?), body.role, Some(Actor(admin.0.id)))?;
+        .set_role(UserId(path_id(&id)?), body.role, Some(Actor(admin.0.id)))
+        .await?;
     state.db.durable().await?;
     Ok(Json(
         json!({ "id": user.id.to_string(), "role": user.role }),

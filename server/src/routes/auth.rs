@@ -46,9 +46,9 @@ pub async fn signup(
     let nickname = Nickname::parse(&body.nickname)?;
     let password = Password::parse(&body.password)?;
     let hash = password::hash(password.expose().to_owned()).await?;
-    let user = state.db.create_user(&email, &nickname, hash)?;
+    let user = state.db.create_user(&email, &nickname, hash).await?;
     state.search.changed(user.id);
-    let token = state.db.create_session(user.id)?;
+    let token = state.db.create_session(user.id).await?;
     state.db.durable().await?;
     let jar = jar.add(session_cookie(token, state.config.tls.enabled()));
     Ok((
@@ -77,7 +77,7 @@ pub async fn login(
     if user.banned {
         return Err(ApiError::Banned);
     }
-    let token = state.db.create_session(user.id)?;
+    let token = state.db.create_session(user.id).await?;
     state.db.durable().await?;
     let match_count = state.db.match_count(user.id)?;
     let points = state.db.account(user.id)?.balance;

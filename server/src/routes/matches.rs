@@ -135,7 +135,8 @@ async fn attempt(
     }
     let reservation = state
         .db
-        .reserve(me.id, pricing::price(&state.config, options))?;
+        .reserve(me.id, pricing::price(&state.config, options))
+        .await?;
     // Durable before the matcher is asked, so a crash from here on leaves a reservation that
     // the next start releases (and that the audit reports until then).
     let outcome = match state.db.durable().await {
@@ -143,7 +144,7 @@ async fn attempt(
         Err(e) => Err(e),
     };
     if outcome.is_err() {
-        if let Err(e) = state.db.release(&reservation) {
+        if let Err(e) = state.db.release(&reservation).await {
             tracing::error!(error = %e, reservation = reservation.id, "release failed; the next start releases it");
         }
     }
@@ -168,7 +169,7 @@ async fn propose(
         seed: rand::rng().next_u64(),
     };
     let year = seoul::current_year();
-    let reply = |record: &_, balance: u64| json!({ "match": MatchView::new(record, year), "balance": balance });
+    let reply = move |record: &_, balance: u64| json!({ "match": MatchView::new(record, year), "balance": balance });
     for _ in 0..MAX_PROPOSALS {
         let (candidate, important_applied) =
             match matchmaker::ask(&state.nats, &request, state.config.match_timeout()).await? {
@@ -185,15 +186,16 @@ async fn propose(
         let proposal = Proposal {
             requester: me.id,
             candidate,
-            options,
+            options: options.clone(),
             important_applied,
         };
         let spend = Spend {
-            reservation,
+            reservation: reservation.clone(),
             refund: pricing::refund(&state.config, options, important_applied),
-            idempotency,
+            idempotency: idempotency
+                .map(|(key, fingerprint)| (key.to_owned(), fingerprint.to_owned())),
         };
-        match state.db.record_match(&proposal, &spend, reply)? {
+        match state.db.record_match(proposal, spend, reply).await? {
             Ok((record, balance)) => {
                 state.db.durable().await?;
                 return Ok(reply(&record, balance));

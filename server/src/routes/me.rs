@@ -25,7 +25,7 @@ pub async fn put_profile(
     ApiJson(draft): ApiJson<ProfileDraft>,
 ) -> ApiResult<Json<Value>> {
     let profile = Profile::parse(draft, seoul::current_year())?;
-    let user = state.db.save_profile(current.user.id, profile)?;
+    let user = state.db.save_profile(current.user.id, profile).await?;
     state.search.changed(user.id);
     state.db.durable().await?;
     Ok(Json(json!({ "profile": user.profile })))
@@ -44,7 +44,8 @@ pub async fn put_pickable(
 ) -> ApiResult<Json<Value>> {
     let user = state
         .db
-        .set_dont_pick_me(current.user.id, body.dont_pick_me)?;
+        .set_dont_pick_me(current.user.id, body.dont_pick_me)
+        .await?;
     state.db.durable().await?;
     Ok(Json(json!({ "dont_pick_me": user.dont_pick_me })))
 }
@@ -55,7 +56,7 @@ pub async fn withdraw(
     current: CurrentUser,
     jar: CookieJar,
 ) -> ApiResult<impl IntoResponse> {
-    state.db.withdraw(current.user.id)?;
+    state.db.withdraw(current.user.id).await?;
     state.db.durable().await?;
     let jar = jar.remove(Cookie::build(COOKIE_NAME).path("/"));
     Ok((StatusCode::NO_CONTENT, jar))

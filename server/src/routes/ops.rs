@@ -57,7 +57,8 @@ async fn decide(
 ) -> ApiResult<Json<Value>> {
     let charge = state
         .db
-        .decide_charge(path_id(id)?, to, operator.0.id, false)?;
+        .decide_charge(path_id(id)?, to, operator.0.id, false)
+        .await?;
     state.db.durable().await?;
     Ok(Json(json!({ "charge": ChargeView::new(&charge) })))
 }
@@ -106,7 +107,8 @@ pub async fn adjust_points(
     state.db.user(user)?.ok_or(ApiError::NotFound)?;
     let account = state
         .db
-        .adjust_points(user, body.delta, &reason, operator.0.id)?;
+        .adjust_points(user, body.delta, &reason, operator.0.id)
+        .await?;
     state.db.durable().await?;
     Ok(Json(json!({ "balance": account.balance })))
 }
@@ -231,7 +233,8 @@ async fn set_banned(
     }
     let user = state
         .db
-        .set_banned(target, banned, Actor(operator.0.id), reason)?;
+        .set_banned(target, banned, Actor(operator.0.id), reason)
+        .await?;
     state.search.changed(target);
     state.db.durable().await?;
     Ok(Json(

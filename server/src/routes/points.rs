@@ -75,7 +75,8 @@ pub async fn create_charge(
     let amount = u64::try_from(body.amount).expect("range checked above");
     let charge = state
         .db
-        .create_charge(current.user.id, amount, &depositor)?;
+        .create_charge(current.user.id, amount, &depositor)
+        .await?;
     state.search.changed(current.user.id);
     state.db.durable().await?;
     Ok((
@@ -99,12 +100,15 @@ pub async fn cancel_charge(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let charge = state.db.decide_charge(
-        path_id(&id)?,
-        ChargeStatus::Cancelled,
-        current.user.id,
-        true,
-    )?;
+    let charge = state
+        .db
+        .decide_charge(
+            path_id(&id)?,
+            ChargeStatus::Cancelled,
+            current.user.id,
+            true,
+        )
+        .await?;
     state.db.durable().await?;
     Ok(Json(json!({ "charge": ChargeView::new(&charge) })))
 }

@@ -1,0 +1,262 @@
+//! Batched transactions: one writer thread runs every queued change in a single sled
+//! transaction.
+//!
+//! Each sled transaction writes its own log buffers (two writes and a `sync_file_range`), and
+//! sled runs transactions one at a time, so a transaction per request caps the whole server
+//! at a few thousand changes a second however cheap the flush is. Here the writer takes what
+//! has queued up (at most [`MAX_BATCH`]) and runs the steps in order inside one transaction:
+//! a step sees the writes of the steps before it, exactly as if they had run one after the
+//! other. A step that aborts (402, 409, …) is answered with its error and the batch runs again
+//! without it, so its partial writes never land and the others are unaffected.
+
+use super::{Db, TxResult};
+use crate::error::{ApiError, ApiResult};
+use sled::transaction::TransactionalTree;
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic::AssertUnwindSafe;
+use tokio::sync::{mpsc, oneshot};
+
+/// Steps in one transaction at most: bounds the transaction's memory and a step's wait.
+pub const MAX_BATCH: usize = 512;
+/// Steps queued at most; beyond that callers wait for room (back-pressure, not growth).
+const MAX_QUEUED: usize = 4096;
+
+type Value = Box<dyn Any + Send>;
+type Step = Box<dyn Fn(&Tx<'_>) -> TxResult<Value> + Send>;
+
+struct Job {
+    step: Step,
+    reply: oneshot::Sender<ApiResult<Value>>,
+}
+
+macro_rules! batch_trees {
+    ($($name:ident),+ $(,)?) => {
+        /// Every tree of the database, as seen inside one batched transaction.
+        pub struct Tx<'a> {
+            $(pub $name: &'a TransactionalTree,)+
+        }
+
+        impl<'a> Tx<'a> {
+            fn new(views: &'a [TransactionalTree]) -> Self {
+                let mut views = views.iter();
+                Self { $($name: views.next().expect("a view per tree"),)+ }
+            }
+        }
+
+        /// The trees in the order [`Tx::new`] reads their views.
+        fn ordered_trees(db: &Db) -> Vec<sled::Tree> {
+            vec![$(db.$name.clone(),)+]
+        }
+    };
+}
+
+batch_trees!(
+    users,
+    emails,
+    nicknames,
+    sessions,
+    user_sessions,
+    outbox,
+    matches,
+    user_matches,
+    partners,
+    picked_me,
+    accounts,
+    ledger,
+    reservations,
+    charges,
+    user_charges,
+    pending_charges,
+    pending_by_user,
+    idempotency,
+    ops_audit,
+);
+
+/// The queue into the writer thread. Dropping it closes the queue and waits for the thread,
+/// so the database can be opened again as soon as its [`Db`] is gone.
+pub struct Writer {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The writer thread's end of the queue, until [`Writer::start`] hands it to the thread.
+pub struct Jobs(mpsc::Receiver<Job>);
+
+pub fn channel() -> (Writer, Jobs) {
+    let (jobs, rx) = mpsc::channel(MAX_QUEUED);
+    let writer = Writer {
+        jobs: Some(jobs),
+        thread: None,
+    };
+    (writer, Jobs(rx))
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Writer {
+    /// Starts the writer thread over `db`'s trees.
+    pub fn start(db: &mut Db, jobs: Jobs) -> std::io::Result<()> {
+        let trees = ordered_trees(db);
+        let thread = std::thread::Builder::new()
+            .name("sled-writer".into())
+            .spawn(move || run(&trees, jobs.0))?;
+        db.writer.thread = Some(thread);
+        Ok(())
+    }
+
+    /// Runs `step` in the next batch and returns its value once that batch has committed
+    /// (in memory: call [`Db::durable`] before reporting the change).
+    pub async fn write<T, F>(&self, step: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Tx<'_>) -> TxResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let step: Step = Box::new(move |tx| step(tx).map(|value| Box::new(value) as Value));
+        let jobs = self.jobs.as_ref().expect("open until dropped");
+        jobs.send(Job { step, reply })
+            .await
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the writer thread has stopped")))?;
+        let value = answer
+            .await
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the writer dropped a step")))??;
+        Ok(*value
+            .downcast::<T>()
+            .expect("a step's value has the step's type"))
+    }
+}
+
+fn run(trees: &[sled::Tree], mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(job) = jobs.blocking_recv() {
+        batch.push(job);
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        metrics::histogram!("db_batch_steps").record(batch.len() as f64);
+        commit(trees, &mut batch);
+        assert!(batch.is_empty(), "every step of a batch is answered");
+    }
+}
+
+/// Runs one step; a step that panics is aborted with an internal error instead of taking
+/// the writer thread (and every later change) down with it.
+fn run_step(step: &Step, tx: &Tx<'_>) -> TxResult<Value> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| step(tx))).unwrap_or_else(|_| {
+        let error = anyhow::anyhow!("a write step panicked");
+        Err(ConflictableTransactionError::Abort(ApiError::Internal(
+            error,
+        )))
+    })
+}
+
+/// Commits `batch`, answering every step. Each rerun removes one aborted step, so this runs
+/// the transaction at most `batch.len() + 1` times.
+fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) {
+    while !batch.is_empty() {
+        let values = RefCell::new(Vec::with_capacity(batch.len()));
+        let result = trees.transaction(|views| {
+            let tx = Tx::new(views);
+            let mut values = values.borrow_mut();
+            values.clear();
+            for (index, job) in batch.iter().enumerate() {
+                match run_step(&job.step, &tx) {
+                    Ok(value) => values.push(value),
+                    Err(ConflictableTransactionError::Abort(error)) => {
+                        return Err(ConflictableTransactionError::Abort((index, error)))
+                    }
+                    Err(ConflictableTransactionError::Conflict) => {
+                        return Err(ConflictableTransactionError::Conflict)
+                    }
+                    Err(ConflictableTransactionError::Storage(e)) => {
+                        return Err(ConflictableTransactionError::Storage(e))
+                    }
+                }
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => {
+                for (job, value) in batch.drain(..).zip(values.into_inner()) {
+                    let _ = job.reply.send(Ok(value));
+                }
+            }
+            Err(TransactionError::Abort((index, error))) => {
+                let _ = batch.remove(index).reply.send(Err(error));
+            }
+            Err(TransactionError::Storage(e)) => {
+                let message = e.to_string();
+                for job in batch.drain(..) {
+                    let error = anyhow::anyhow!("a batched transaction failed: {message}");
+                    let _ = job.reply.send(Err(ApiError::Internal(error)));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::abort;
+    use super::*;
+
+    /// Steps that arrive together share a transaction: each sees the writes before it, and an
+    /// aborted step's writes never land while the others' do.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_is_the_steps_one_after_the_other_without_the_aborted_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let steps = (0u64..200).map(|i| {
+            db.write(move |tx| {
+                let counter = tx.ops_audit.get(b"counter")?;
+                let before =
+                    counter.map_or(0, |v| u64::from_be_bytes(v.as_ref().try_into().unwrap()));
+                tx.ops_audit
+                    .insert(&b"counter"[..], &(before + 1).to_be_bytes())?;
+                tx.ops_audit.insert(&i.to_be_bytes(), &[])?;
+                if i % 7 == 0 {
+                    return Err(abort(ApiError::NotFound));
+                }
+                assert!(i != 13, "a bug in one step");
+                Ok(before)
+            })
+        });
+        let results = futures::future::join_all(steps).await;
+
+        let committed: Vec<u64> = (0..200).filter(|i| i % 7 != 0 && *i != 13).collect();
+        for (i, result) in results.iter().enumerate() {
+            match result {
+                Ok(_) => assert!(committed.contains(&(i as u64))),
+                Err(ApiError::NotFound) => assert_eq!(i % 7, 0),
+                Err(ApiError::Internal(_)) => assert_eq!(i, 13),
+                Err(other) => panic!("step {i}: {other}"),
+            }
+        }
+        let mut seen: Vec<u64> = results.into_iter().filter_map(Result::ok).collect();
+        seen.sort_unstable();
+        let expected: Vec<u64> = (0..committed.len() as u64).collect();
+        assert_eq!(
+            seen, expected,
+            "each step saw exactly the committed steps before it"
+        );
+        for i in 0u64..200 {
+            let landed = db.ops_audit.get(i.to_be_bytes()).unwrap().is_some();
+            assert_eq!(landed, committed.contains(&i), "step {i}");
+        }
+        db.write(|_| Ok(()))
+            .await
+            .expect("the writer survived the panic");
+    }
+}
