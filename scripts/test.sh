@@ -22,6 +22,23 @@ if ! command -v pebble >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pebble >/dev/null
 fi
 
+# The API fuzz test runs schemathesis (PyPI, pinned) against the running system.
+SCHEMATHESIS_VERSION="4.32.5"
+SCHEMATHESIS_BIN="$root/tools/schemathesis/bin/st"
+if ! "$SCHEMATHESIS_BIN" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  echo "installing schemathesis $SCHEMATHESIS_VERSION into tools/schemathesis"
+  rm -rf "$root/tools/schemathesis"
+  if ! python3 -m venv "$root/tools/schemathesis"; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$root/tools/schemathesis"
+    python3 -m venv "$root/tools/schemathesis"
+  fi
+  "$root/tools/schemathesis/bin/pip" install --quiet --disable-pip-version-check \
+    "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+export SCHEMATHESIS_BIN
+
 NATS_SERVER_BIN=$(ensure_nats_server "$root")
 export NATS_SERVER_BIN
 echo "using $("$NATS_SERVER_BIN" --version)"

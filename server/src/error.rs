@@ -4,7 +4,6 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use storage::FieldError;
 
 #[derive(Debug, thiserror::Error)]
@@ -78,10 +77,32 @@ impl ApiError {
     }
 }
 
+/// API.md's error body: `{"error": {"code", "message"}}`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable, e.g. `INSUFFICIENT_POINTS` or `INVALID_MBTI`.
+    pub code: String,
+    /// For people; may change.
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        let (code, message) = (code.into(), message.into());
+        Self {
+            error: ErrorDetail { code, message },
+        }
+    }
+}
+
 /// An error response made outside handlers (panics, readiness).
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "error": { "code": code, "message": message } });
-    (status, axum::Json(body)).into_response()
+    (status, axum::Json(ErrorBody::new(code, message))).into_response()
 }
 
 impl ApiError {
@@ -92,7 +113,8 @@ impl ApiError {
     /// The JSON body this error answers with.
     pub fn body(&self) -> serde_json::Value {
         let (_, code) = self.status_and_code();
-        json!({ "error": { "code": code, "message": self.to_string() } })
+        serde_json::to_value(ErrorBody::new(code, self.to_string()))
+            .expect("an error body serializes")
     }
 }
 

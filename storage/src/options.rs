@@ -5,7 +5,7 @@ use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// `age`: the candidate should be older, younger, or born the same year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AgePreference {
     Older,
@@ -14,7 +14,7 @@ pub enum AgePreference {
 }
 
 /// The option that must hold fully (a hard filter) when anybody satisfies it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportantOption {
     Age,
@@ -24,7 +24,7 @@ pub enum ImportantOption {
 }
 
 /// Options as a client sends them; every key may be left out.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatchOptionsDraft {
     #[serde(default)]

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use storage::UserId;
 
 /// What the check found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditReport {
     pub ok: bool,
     pub users_checked: usize,

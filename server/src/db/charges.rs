@@ -12,7 +12,7 @@ use storage::UserId;
 /// The most charges listed at once.
 pub const MAX_LISTED_CHARGES: usize = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ChargeStatus {
     Pending,

@@ -10,7 +10,7 @@ use storage::UserId;
 /// The most entries one page returns.
 pub const MAX_PAGE: usize = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OpsAction {
     ApproveCharge,

@@ -28,7 +28,7 @@ impl PointsAccount {
 }
 
 /// `CHARGE` (+, approved charge), `ADJUST` (±, operator), `MATCH` (−, a price), `REFUND` (+).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EntryKind {
     Charge,

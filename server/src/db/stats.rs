@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::sync::atomic::Ordering;
 use storage::profile::Gender;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GenderCounts {
     #[serde(rename = "MALE")]
     pub male: u64,
@@ -16,7 +16,7 @@ pub struct GenderCounts {
     pub female: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OpsStats {
     pub users: u64,
     pub users_by_gender: GenderCounts,

@@ -13,7 +13,7 @@ use storage::profile::Profile;
 use storage::UserId;
 
 /// `USER` | `OPERATOR` | `ADMIN`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     User,

@@ -3,16 +3,16 @@ use crate::auth::{password, session::COOKIE_NAME, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::views::MeView;
+use crate::views::{MeView, UserReply};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupBody {
     email: String,
@@ -20,7 +20,7 @@ pub struct SignupBody {
     nickname: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     email: String,
@@ -37,6 +37,7 @@ fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
         .build()
 }
 
+#[utoipa::path(post, path = "/api/auth/signup", tag = "account", request_body = SignupBody, responses((status = 201, body = UserReply, description = "signed up and signed in (sets the session cookie)")))]
 pub async fn signup(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -54,10 +55,13 @@ pub async fn signup(
     Ok((
         StatusCode::CREATED,
         jar,
-        Json(json!({ "user": MeView::new(&user, 0, 0) })),
+        Json(UserReply {
+            user: MeView::new(&user, 0, 0),
+        }),
     ))
 }
 
+#[utoipa::path(post, path = "/api/auth/login", tag = "account", request_body = LoginBody, responses((status = 200, body = UserReply, description = "signed in (sets the session cookie)")))]
 pub async fn login(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -83,9 +87,10 @@ pub async fn login(
     let points = state.db.account(user.id)?.balance;
     let jar = jar.add(session_cookie(token, state.config.tls.enabled()));
     let view = MeView::new(&user, match_count, points);
-    Ok((jar, Json(json!({ "user": view }))))
+    Ok((jar, Json(UserReply { user: view })))
 }
 
+#[utoipa::path(post, path = "/api/auth/logout", tag = "account", security(("session" = [])), responses((status = 204, description = "signed out")))]
 pub async fn logout(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -4,10 +4,11 @@ use crate::db::matches::{Proposal, Spend};
 use crate::db::now_ms;
 use crate::db::points::Reservation;
 use crate::db::users::UserRecord;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::views::MatchView;
+use crate::views::{CountReply, MatchCreated, MatchView, QuoteReply};
 use crate::{matchmaker, pricing};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -15,17 +16,18 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rand::RngCore;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use storage::matching::{MatchReply, MatchRequest};
 use storage::options::{MatchOptions, MatchOptionsDraft};
 use storage::seoul;
+use utoipa::ToSchema;
 
 /// Candidates the matcher may propose that turn out stale before we give up with 404.
 const MAX_PROPOSALS: usize = 3;
 /// The longest `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatchBody {
     #[serde(default)]
@@ -33,15 +35,15 @@ pub struct MatchBody {
 }
 
 /// `POST /api/matches/quote`: what these options cost.
+#[utoipa::path(post, path = "/api/matches/quote", tag = "matches", security(("session" = [])), request_body = MatchBody, responses((status = 200, body = QuoteReply)))]
 pub async fn quote(
     State(state): State<AppState>,
     _current: CurrentUser,
     ApiJson(body): ApiJson<MatchBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<QuoteReply>> {
     let options = MatchOptions::parse(body.options)?;
-    Ok(Json(
-        json!({ "price": pricing::price(&state.config, &options) }),
-    ))
+    let price = pricing::price(&state.config, &options);
+    Ok(Json(QuoteReply { price }))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
@@ -63,6 +65,7 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
 
 /// `POST /api/matches`: reserve the price, ask the matcher, spend or release.
 /// A repeated `Idempotency-Key` answers the first reply again and charges nothing.
+#[utoipa::path(post, path = "/api/matches", tag = "matches", security(("session" = [])), request_body = MatchBody, params(("Idempotency-Key" = Option<String>, Header, description = "1 to 64 visible characters; a repeat answers the first reply again")), responses((status = 201, body = MatchCreated), (status = 503, body = ErrorBody, description = "MATCHER_UNAVAILABLE: nothing was charged")))]
 pub async fn create(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -169,7 +172,10 @@ async fn propose(
         seed: rand::rng().next_u64(),
     };
     let year = seoul::current_year();
-    let reply = move |record: &_, balance: u64| json!({ "match": MatchView::new(record, year), "balance": balance });
+    let reply = move |record: &_, balance: u64| {
+        let matched = MatchView::new(record, year);
+        serde_json::to_value(MatchCreated { matched, balance }).expect("a match reply serializes")
+    };
     for _ in 0..MAX_PROPOSALS {
         let (candidate, important_applied) =
             match matchmaker::ask(&state.nats, &request, state.config.match_timeout()).await? {
@@ -207,6 +213,7 @@ async fn propose(
 }
 
 /// The user's matches, newest first.
+#[utoipa::path(get, path = "/api/matches", tag = "matches", security(("session" = [])), responses((status = 200, body = Vec<MatchView>)))]
 pub async fn list(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -219,10 +226,11 @@ pub async fn list(
 }
 
 /// How many times others were matched with the user.
+#[utoipa::path(get, path = "/api/matches/picked-me", tag = "matches", security(("session" = [])), responses((status = 200, body = CountReply)))]
 pub async fn picked_me(
     State(state): State<AppState>,
     current: CurrentUser,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CountReply>> {
     let count = state.db.picked_me_count(current.user.id)?;
-    Ok(Json(json!({ "count": count })))
+    Ok(Json(CountReply { count }))
 }

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 use std::time::Instant;
 
+#[utoipa::path(get, path = "/metrics", tag = "ops", security(("session" = [])), responses((status = 200, content_type = "text/plain", body = String, description = "Prometheus text format (loopback or an operator session)")))]
 pub async fn metrics(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

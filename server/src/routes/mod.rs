@@ -8,6 +8,7 @@ mod health;
 mod matches;
 mod me;
 mod metrics;
+mod openapi;
 mod ops;
 mod points;
 
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
+        .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/api/catalog", get(catalog::catalog))
         .route("/api/stats/public", get(catalog::public_stats))
         .route("/api/auth/signup", post(auth::signup))

@@ -3,31 +3,37 @@
 use crate::auth::{Admin, Operator};
 use crate::db::charges::ChargeStatus;
 use crate::db::ops_audit::Actor;
+use crate::db::stats::OpsStats;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
-use crate::views::{timestamp, ChargeView, EntryView, MatchView};
+use crate::views::{
+    timestamp, BalanceReply, BanReply, ChargeReply, ChargeView, EntryView, MatchView, OpsAuditView,
+    PendingChargeView, PointsReply, UserDetailReply, UserDetailView, UserSummary,
+};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use storage::profile::clean_text;
 use storage::{FieldError, UserId};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct ChargeQuery {
+    /// Only `PENDING` can be listed.
     status: Option<ChargeStatus>,
 }
 
 /// `GET /api/ops/charges?status=PENDING`: pending charges with their students, oldest first.
+#[utoipa::path(get, path = "/api/ops/charges", tag = "ops", security(("session" = [])), params(ChargeQuery), responses((status = 200, body = Vec<PendingChargeView>)))]
 pub async fn charges(
     State(state): State<AppState>,
     _operator: Operator,
     ApiQuery(query): ApiQuery<ChargeQuery>,
-) -> ApiResult<Json<Vec<Value>>> {
+) -> ApiResult<Json<Vec<PendingChargeView>>> {
     if query.status.is_some_and(|s| s != ChargeStatus::Pending) {
         return Err(ApiError::BadRequest(
             "only status=PENDING can be listed".into(),
@@ -40,11 +46,11 @@ pub async fn charges(
             .user(charge.user_id)?
             .map(|u| u.nickname)
             .unwrap_or_default();
-        let mut view =
-            serde_json::to_value(ChargeView::new(&charge)).map_err(anyhow::Error::from)?;
-        view["user_id"] = json!(charge.user_id.to_string());
-        view["nickname"] = json!(nickname);
-        list.push(view);
+        list.push(PendingChargeView {
+            charge: ChargeView::new(&charge),
+            user_id: charge.user_id.to_string(),
+            nickname,
+        });
     }
     Ok(Json(list))
 }
@@ -54,33 +60,37 @@ async fn decide(
     operator: Operator,
     id: &str,
     to: ChargeStatus,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ChargeReply>> {
     let charge = state
         .db
         .decide_charge(path_id(id)?, to, operator.0.id, false)
         .await?;
     state.db.durable().await?;
-    Ok(Json(json!({ "charge": ChargeView::new(&charge) })))
+    Ok(Json(ChargeReply {
+        charge: ChargeView::new(&charge),
+    }))
 }
 
 /// Approves: credits the points exactly once, however often or concurrently it is called.
+#[utoipa::path(post, path = "/api/ops/charges/{id}/approve", tag = "ops", security(("session" = [])), params(("id" = String, Path, description = "a decimal id")), responses((status = 200, body = ChargeReply)))]
 pub async fn approve(
     State(state): State<AppState>,
     operator: Operator,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ChargeReply>> {
     decide(state, operator, &id, ChargeStatus::Approved).await
 }
 
+#[utoipa::path(post, path = "/api/ops/charges/{id}/reject", tag = "ops", security(("session" = [])), params(("id" = String, Path, description = "a decimal id")), responses((status = 200, body = ChargeReply)))]
 pub async fn reject(
     State(state): State<AppState>,
     operator: Operator,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ChargeReply>> {
     decide(state, operator, &id, ChargeStatus::Rejected).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdjustBody {
     delta: i64,
@@ -88,12 +98,13 @@ pub struct AdjustBody {
 }
 
 /// `POST /api/ops/users/{id}/points`: a correction with a reason.
+#[utoipa::path(post, path = "/api/ops/users/{id}/points", tag = "ops", security(("session" = [])), params(("id" = String, Path, description = "a decimal id")), request_body = AdjustBody, responses((status = 200, body = BalanceReply)))]
 pub async fn adjust_points(
     State(state): State<AppState>,
     operator: Operator,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AdjustBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<BalanceReply>> {
     let max = crate::db::points::MAX_ADJUST;
     if body.delta == 0 || body.delta.abs() > max {
         return Err(FieldError::new(
@@ -110,34 +121,26 @@ pub async fn adjust_points(
         .adjust_points(user, body.delta, &reason, operator.0.id)
         .await?;
     state.db.durable().await?;
-    Ok(Json(json!({ "balance": account.balance })))
+    Ok(Json(BalanceReply {
+        balance: account.balance,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct SearchQuery {
+    /// 1 to 100 characters: part of a nickname, email, major or contact.
     q: Option<String>,
+    /// 1 to 50; 20 when left out.
     limit: Option<usize>,
 }
 
-fn summary(user: &crate::db::users::UserRecord) -> Value {
-    json!({
-        "id": user.id.to_string(),
-        "nickname": user.nickname,
-        "email": user.email,
-        "role": user.role,
-        "banned": user.banned,
-        "withdrawn": user.withdrawn,
-        "major": user.profile.as_ref().map(|p| p.major.as_str().to_owned()),
-        "contact": user.profile.as_ref().map(|p| p.contact.clone()),
-    })
-}
-
 /// `GET /api/ops/users?q=TEXT&limit=N`: full-text search, best match first.
+#[utoipa::path(get, path = "/api/ops/users", tag = "ops", security(("session" = [])), params(SearchQuery), responses((status = 200, body = Vec<UserSummary>)))]
 pub async fn search_users(
     State(state): State<AppState>,
     _operator: Operator,
     ApiQuery(query): ApiQuery<SearchQuery>,
-) -> ApiResult<Json<Vec<Value>>> {
+) -> ApiResult<Json<Vec<UserSummary>>> {
     let q = query.q.unwrap_or_default();
     let q = q.trim();
     if q.is_empty() || q.chars().count() > 100 {
@@ -152,17 +155,18 @@ pub async fn search_users(
     }
     let mut found = Vec::new();
     for id in state.search.query(q, limit)? {
-        found.extend(state.db.user(id)?.as_ref().map(summary));
+        found.extend(state.db.user(id)?.as_ref().map(UserSummary::new));
     }
     Ok(Json(found))
 }
 
 /// `GET /api/ops/users/{id}`: the user, profile, points, charges and matches.
+#[utoipa::path(get, path = "/api/ops/users/{id}", tag = "ops", security(("session" = [])), params(("id" = String, Path, description = "a decimal id")), responses((status = 200, body = UserDetailReply)))]
 pub async fn user_detail(
     State(state): State<AppState>,
     _operator: Operator,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserDetailReply>> {
     let id = UserId(path_id(&id)?);
     let user = state.db.user(id)?.ok_or(ApiError::NotFound)?;
     let year = storage::seoul::current_year();
@@ -184,20 +188,22 @@ pub async fn user_detail(
         .iter()
         .map(|m| MatchView::new(m, year))
         .collect();
-    let mut detail = summary(&user);
-    detail["dont_pick_me"] = json!(user.dont_pick_me);
-    detail["created_at"] = json!(timestamp(user.created_at_ms));
-    Ok(Json(json!({
-        "user": detail,
-        "profile": user.profile,
-        "points": { "balance": state.db.account(id)?.balance, "entries": entries },
-        "charges": charges,
-        "matches": matches,
-        "picked_me": state.db.picked_me_count(id)?,
-    })))
+    let balance = state.db.account(id)?.balance;
+    Ok(Json(UserDetailReply {
+        user: UserDetailView {
+            summary: UserSummary::new(&user),
+            dont_pick_me: user.dont_pick_me,
+            created_at: timestamp(user.created_at_ms),
+        },
+        profile: user.profile,
+        points: PointsReply { balance, entries },
+        charges,
+        matches,
+        picked_me: state.db.picked_me_count(id)?,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BanBody {
     reason: Option<String>,
@@ -222,7 +228,7 @@ async fn set_banned(
     id: &str,
     banned: bool,
     body: &[u8],
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<BanReply>> {
     let reason = ban_reason(body)?;
     let target = UserId(path_id(id)?);
     if target == operator.0.id {
@@ -237,67 +243,65 @@ async fn set_banned(
         .await?;
     state.search.changed(target);
     state.db.durable().await?;
-    Ok(Json(
-        json!({ "id": user.id.to_string(), "banned": user.banned }),
-    ))
+    Ok(Json(BanReply {
+        id: user.id.to_string(),
+        banned: user.banned,
+    }))
 }
 
 /// Bans: sessions end, login answers 403 `BANNED`, the matcher drops them from the pool.
+#[utoipa::path(post, path = "/api/ops/users/{id}/ban", tag = "ops", security(("session" = [])), params(("id" = String, Path, description = "a decimal id")), request_body(content = Option<BanBody>, description = "optional"), responses((status = 200, body = BanReply)))]
 pub async fn ban(
     State(state): State<AppState>,
     operator: Operator,
     Path(id): Path<String>,
     body: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<BanReply>> {
     set_banned(state, operator, &id, true, &body).await
 }
 
+#[utoipa::path(post, path = "/api/ops/users/{id}/unban", tag = "ops", security(("session" = [])), params(("id" = String, Path, description = "a decimal id")), request_body(content = Option<BanBody>, description = "optional"), responses((status = 200, body = BanReply)))]
 pub async fn unban(
     State(state): State<AppState>,
     operator: Operator,
     Path(id): Path<String>,
     body: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<BanReply>> {
     set_banned(state, operator, &id, false, &body).await
 }
 
 /// `GET /api/ops/stats`.
-pub async fn stats(State(state): State<AppState>, _operator: Operator) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/api/ops/stats", tag = "ops", security(("session" = [])), responses((status = 200, body = OpsStats)))]
+pub async fn stats(
+    State(state): State<AppState>,
+    _operator: Operator,
+) -> ApiResult<Json<OpsStats>> {
     let db = state.db.clone();
     let stats = tokio::task::spawn_blocking(move || db.ops_stats())
         .await
         .map_err(anyhow::Error::from)??;
-    Ok(Json(
-        serde_json::to_value(stats).map_err(anyhow::Error::from)?,
-    ))
+    Ok(Json(stats))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct AuditQuery {
+    /// 100 when left out.
     limit: Option<usize>,
 }
 
 /// `GET /api/ops/audit`: operator actions, newest first (admins only).
+#[utoipa::path(get, path = "/api/ops/audit", tag = "admin", security(("session" = [])), params(AuditQuery), responses((status = 200, body = Vec<OpsAuditView>)))]
 pub async fn audit_trail(
     State(state): State<AppState>,
     _admin: Admin,
     ApiQuery(query): ApiQuery<AuditQuery>,
-) -> ApiResult<Json<Vec<Value>>> {
+) -> ApiResult<Json<Vec<OpsAuditView>>> {
     let entries = state.db.ops_audit_entries(query.limit.unwrap_or(100))?;
-    Ok(Json(
-        entries
-            .iter()
-            .map(|e| {
-                json!({
-                    "id": e.id.to_string(), "at": timestamp(e.at_ms), "actor": e.actor.to_string(),
-                    "action": e.action, "target": e.target, "reason": e.reason, "detail": e.detail,
-                })
-            })
-            .collect(),
-    ))
+    Ok(Json(entries.iter().map(OpsAuditView::new).collect()))
 }
 
 /// `GET /api/admin/export/matches.csv`: streamed, pseudonymous, no contacts.
+#[utoipa::path(get, path = "/api/admin/export/matches.csv", tag = "admin", security(("session" = [])), responses((status = 200, content_type = "text/csv", body = String, description = "pseudonymous, no contacts")))]
 pub async fn export_matches(State(state): State<AppState>, _admin: Admin) -> Response {
     let (chunks, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
     let db = state.db.clone();

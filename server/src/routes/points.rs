@@ -5,32 +5,35 @@ use crate::db::charges::ChargeStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{path_id, ApiJson, ApiQuery};
 use crate::state::AppState;
-use crate::views::{ChargeView, EntryView};
+use crate::views::{ChargeReply, ChargeView, EntryView, PointsReply};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use storage::profile::clean_text;
 use storage::FieldError;
+use utoipa::{IntoParams, ToSchema};
 
 const DEFAULT_PAGE: usize = 20;
 const MIN_CHARGE: i64 = 1_000;
 const MAX_CHARGE: i64 = 50_000;
 const CHARGE_STEP: i64 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct PageQuery {
+    /// Entries older than this entry id.
     before: Option<String>,
+    /// 1 to 100; 20 when left out.
     limit: Option<usize>,
 }
 
 /// `GET /api/me/points`: the balance and a page of entries, newest first.
+#[utoipa::path(get, path = "/api/me/points", tag = "points", security(("session" = [])), params(PageQuery), responses((status = 200, body = PointsReply)))]
 pub async fn points(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiQuery(page): ApiQuery<PageQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PointsReply>> {
     let before = match page.before.as_deref() {
         Some(text) => Some(
             path_id(text).map_err(|_| ApiError::BadRequest("before must be an entry id".into()))?,
@@ -48,10 +51,10 @@ pub async fn points(
     let balance = state.db.account(id)?.balance;
     let entries = state.db.entries(id, before, limit)?;
     let entries: Vec<EntryView> = entries.iter().map(EntryView::new).collect();
-    Ok(Json(json!({ "balance": balance, "entries": entries })))
+    Ok(Json(PointsReply { balance, entries }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChargeBody {
     amount: i64,
@@ -59,11 +62,12 @@ pub struct ChargeBody {
 }
 
 /// `POST /api/charges`: ask for points after a bank transfer.
+#[utoipa::path(post, path = "/api/charges", tag = "points", security(("session" = [])), request_body = ChargeBody, responses((status = 201, body = ChargeReply)))]
 pub async fn create_charge(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiJson(body): ApiJson<ChargeBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ChargeReply>)> {
     if !(MIN_CHARGE..=MAX_CHARGE).contains(&body.amount) || body.amount % CHARGE_STEP != 0 {
         return Err(FieldError::new(
             "AMOUNT",
@@ -81,11 +85,14 @@ pub async fn create_charge(
     state.db.durable().await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "charge": ChargeView::new(&charge) })),
+        Json(ChargeReply {
+            charge: ChargeView::new(&charge),
+        }),
     ))
 }
 
 /// `GET /api/me/charges`, newest first.
+#[utoipa::path(get, path = "/api/me/charges", tag = "points", security(("session" = [])), responses((status = 200, body = Vec<ChargeView>)))]
 pub async fn my_charges(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -95,11 +102,12 @@ pub async fn my_charges(
 }
 
 /// `DELETE /api/charges/{id}`: cancel one's own pending charge.
+#[utoipa::path(delete, path = "/api/charges/{id}", tag = "points", security(("session" = [])), params(("id" = String, Path, description = "a decimal id")), responses((status = 200, body = ChargeReply)))]
 pub async fn cancel_charge(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ChargeReply>> {
     let charge = state
         .db
         .decide_charge(
@@ -110,5 +118,7 @@ pub async fn cancel_charge(
         )
         .await?;
     state.db.durable().await?;
-    Ok(Json(json!({ "charge": ChargeView::new(&charge) })))
+    Ok(Json(ChargeReply {
+        charge: ChargeView::new(&charge),
+    }))
 }

@@ -7,7 +7,7 @@ pub const MIN_AGE: i32 = 17;
 pub const MAX_AGE: i32 = 60;
 
 /// A birth year between (current year − 60) and (current year − 17), Seoul time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BirthYear(u16);
 
 impl BirthYear {

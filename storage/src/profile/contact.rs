@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 const CONTACT_ID_MAX_CHARS: usize = 40;
 
 /// How often someone likes to keep in touch: `FREQUENT` | `NORMAL` | `RARE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ContactFrequency {
     Frequent,
@@ -42,7 +42,7 @@ impl ContactFrequency {
 }
 
 /// Where a match can reach someone: `KAKAO` | `INSTAGRAM` | `PHONE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ContactType {
     Kakao,
@@ -51,7 +51,7 @@ pub enum ContactType {
 }
 
 /// A contact: its type and an id of 1–40 characters (`PHONE`: digits and `-` only).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contact {
     #[serde(rename = "type")]
     pub kind: ContactType,

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `MALE` | `FEMALE`. Matches are always between opposite genders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Gender {
     Male,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_HOBBIES: usize = 5;
 
 /// The seven hobby categories; matching compares categories, not single hobbies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum HobbyCategory {
     Sports,
@@ -88,7 +88,7 @@ pub const HOBBY_CATALOG: &[(&str, HobbyCategory)] = &[
 pub type HobbyMask = u8;
 
 /// 1–5 distinct hobby names from [`HOBBY_CATALOG`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Hobbies(Vec<String>);
 
 impl Hobbies {

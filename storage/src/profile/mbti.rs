@@ -24,7 +24,8 @@ fn letter_bit(letter: char) -> Option<(usize, bool)> {
 
 /// Four letters, one from each pair, stored as four bits (bit i set = first letter of pair i).
 /// Text (`"ENFP"`) in JSON, one byte on the wire and in the columnar file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(value_type = String, example = "ENFP")]
 pub struct Mbti(u8);
 
 impl Mbti {

@@ -19,7 +19,7 @@ use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// A profile as a client sends it: shapes checked by serde, values not yet checked.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileDraft {
     pub gender: Gender,
@@ -36,7 +36,7 @@ pub struct ProfileDraft {
 }
 
 /// A contact as a client sends it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactDraft {
     #[serde(rename = "type")]
@@ -45,7 +45,7 @@ pub struct ContactDraft {
 }
 
 /// A complete, valid profile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Profile {
     pub gender: Gender,
     pub birth_year: BirthYear,

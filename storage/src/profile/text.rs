@@ -29,7 +29,7 @@ pub fn clean_text(
 macro_rules! bounded_text {
     ($(#[$doc:meta])* $name:ident, $field:literal, $min:expr, $max:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
         pub struct $name(String);
 
         impl $name {
