@@ -12,8 +12,8 @@ use storage::UserId;
 use tokio::sync::Mutex;
 
 /// Concurrent clients, like requests arriving at the booth.
-const CLIENTS: usize = 64;
-const GROUP_COMMIT_OPS: usize = 20_000;
+const CLIENTS: usize = 128;
+const GROUP_COMMIT_OPS: usize = 100_000;
 /// Flushing every operation is slow: a smaller run gives the same rate.
 const FLUSH_PER_OP_OPS: usize = 2_000;
 
