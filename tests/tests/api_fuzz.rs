@@ -41,6 +41,8 @@ async fn fuzz_as(who: &str, base: &str, cookie: &str, report: &Path) {
         .args(["--report", "junit", "--report-dir"])
         .arg(report)
         .env("NO_COLOR", "1")
+        // Its caches (crashes, hypothesis examples) go there too, not into the checkout.
+        .current_dir(report)
         .kill_on_drop(true)
         .output()
         .await

@@ -68,24 +68,19 @@ impl Db {
             decided_at_ms: None,
             decided_by: None,
         };
-        let record = encode(&charge);
-        let (id, user_key) = (charge.id.to_be_bytes(), user.to_be_bytes());
+        let (id, record) = (charge.id, encode(&charge));
         self.write(move |tx| {
-            let (charges, user_charges, pending, pending_by_user) = (
-                tx.charges,
-                tx.user_charges,
-                tx.pending_charges,
-                tx.pending_by_user,
-            );
-            if pending_by_user.get(user.to_be_bytes())?.is_some() {
+            if tx.pending_by_user.get(user.to_be_bytes())?.is_some() {
                 return Err(abort(ApiError::Conflict(
                     "a charge is already pending".into(),
                 )));
             }
-            charges.insert(&id, record.clone())?;
-            user_charges.insert(&pair_key(user.0, u64::from_be_bytes(id)), &[])?;
-            pending.insert(&id, &user_key)?;
-            pending_by_user.insert(&user_key, &id)?;
+            tx.charges.insert(&id.to_be_bytes(), record.clone())?;
+            tx.user_charges.insert(&pair_key(user.0, id), &[])?;
+            tx.pending_charges
+                .insert(&id.to_be_bytes(), &user.to_be_bytes())?;
+            tx.pending_by_user
+                .insert(&user.to_be_bytes(), &id.to_be_bytes())?;
             Ok(())
         })
         .await?;
