@@ -32,6 +32,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    storage::process::return_large_allocations();
     storage::process::init_logging("info,async_nats=warn");
     let cli = Cli::parse();
     match cli.command {

@@ -112,6 +112,7 @@ enum AdminCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    storage::process::return_large_allocations();
     storage::process::init_logging("info,async_nats=warn,tower_http=warn");
     let cli = Cli::parse();
     match cli.command {

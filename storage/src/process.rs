@@ -19,3 +19,18 @@ pub async fn shutdown_signal() {
         _ = terminate.recv() => {}
     }
 }
+
+/// Allocations at least this large get a mapping of their own, returned to the system on free.
+const MMAP_THRESHOLD_BYTES: i32 = 128 * 1024;
+
+/// Makes glibc give large freed blocks back to the system. By default glibc raises its mmap
+/// threshold after the first large block is freed, so every later one (an argon2 hash takes
+/// 19 MiB) comes from its per-thread arenas and stays resident: 300 logins left the server at
+/// 660 MiB instead of 85 MiB. Called first thing in `main`.
+pub fn return_large_allocations() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator tunable; glibc makes it safe to call at any time.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);
+    }
+}

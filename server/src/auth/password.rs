@@ -9,11 +9,14 @@ use argon2::Argon2;
 use std::sync::{Arc, LazyLock};
 use tokio::sync::Semaphore;
 
-/// Hashes computed at once; more wait their turn.
+/// Hashes computed at once at most; more wait their turn. Fewer on fewer cores: a hash is
+/// pure CPU, so more at once than cores only adds memory.
 const MAX_CONCURRENT_HASHES: usize = 4;
 
-static HASHING: LazyLock<Arc<Semaphore>> =
-    LazyLock::new(|| Arc::new(Semaphore::new(MAX_CONCURRENT_HASHES)));
+static HASHING: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Arc::new(Semaphore::new(cores.clamp(1, MAX_CONCURRENT_HASHES)))
+});
 
 /// A hash to verify against when the email is unknown, so that timing does not tell.
 static DUMMY_HASH: LazyLock<String> =
