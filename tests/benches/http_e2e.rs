@@ -20,6 +20,9 @@ const MATCH_CLIENTS: usize = 8;
 /// Students who ask for matches (each up to the per-user match limit).
 const MATCHERS: usize = 160;
 const MATCHES_EACH: usize = 25;
+/// The rate the latency is measured at (the target's throughput), and who asks then.
+const PACED_RATE: u32 = 1_000;
+const PACED_MATCHERS: usize = 120;
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -50,6 +53,107 @@ async fn login(base: &str, email: &str, password: &str) -> reqwest::Client {
         .unwrap();
     assert_eq!(reply.status(), 200, "login {email}");
     http
+}
+
+/// Logs in the demo students `range` and gives each enough points for the match limit.
+async fn funded_students(
+    base: &str,
+    admin: &reqwest::Client,
+    range: std::ops::Range<usize>,
+) -> Vec<reqwest::Client> {
+    let mut students = Vec::with_capacity(range.len());
+    for i in range {
+        let http = login(
+            base,
+            &format!("demo{i:05}@demo.comatching.kr"),
+            "demo-password",
+        )
+        .await;
+        let me: serde_json::Value = http
+            .get(format!("{base}/api/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = me["id"].as_str().unwrap();
+        let fund = admin
+            .post(format!("{base}/api/ops/users/{id}/points"))
+            .json(&json!({"delta": 100_000, "reason": "bench"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(fund.status(), 200);
+        students.push(http);
+    }
+    students
+}
+
+/// One match request; panics unless it is a match.
+async fn request_match(base: &str, student: &reqwest::Client) {
+    let response = student
+        .post(format!("{base}/api/matches"))
+        .json(&json!({"options": {"mbti": "EN", "age": "OLDER"}}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(status, 201, "{body}");
+}
+
+/// MATCH_CLIENTS clients asking back to back, each taking the next student: the most the
+/// system does. Returns every latency, sorted.
+async fn closed_loop(base: &str, students: Vec<reqwest::Client>) -> Vec<Duration> {
+    let queue = Arc::new(std::sync::Mutex::new(students));
+    let latencies = join_all((0..MATCH_CLIENTS).map(|_| {
+        let queue = queue.clone();
+        async move {
+            let mut times = Vec::new();
+            while let Some(student) = {
+                let next = queue.lock().unwrap().pop();
+                next
+            } {
+                for _ in 0..MATCHES_EACH {
+                    let start = Instant::now();
+                    request_match(base, &student).await;
+                    times.push(start.elapsed());
+                }
+            }
+            times
+        }
+    }))
+    .await;
+    let mut all: Vec<Duration> = latencies.into_iter().flatten().collect();
+    all.sort();
+    all
+}
+
+/// Requests sent on a fixed schedule of PACED_RATE a second, whatever the replies do (open
+/// loop), round-robin over the students so no student has two in flight. Each latency counts
+/// from the scheduled send time, so a stall is not hidden by sending later. Sorted.
+async fn paced(base: &str, students: Vec<reqwest::Client>) -> Vec<Duration> {
+    let total = students.len() * MATCHES_EACH;
+    let interval = Duration::from_secs(1) / PACED_RATE;
+    let start = tokio::time::Instant::now();
+    let requests = (0..total).map(|i| {
+        let student = students[i % students.len()].clone();
+        let due = start + interval * u32::try_from(i).expect("a bounded run");
+        let base = base.to_owned();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(due).await;
+            request_match(&base, &student).await;
+            due.elapsed()
+        })
+    });
+    let mut all: Vec<Duration> = join_all(requests.collect::<Vec<_>>())
+        .await
+        .into_iter()
+        .map(|latency| latency.expect("a request task"))
+        .collect();
+    all.sort();
+    all
 }
 
 /// Pins `pid` and all its threads to core 0.
@@ -220,80 +324,26 @@ async fn scenario(one_core: bool) {
     .await;
     let me_rate = served.load(Ordering::Relaxed) as f64 / ME_SECONDS as f64;
 
-    // Matches: students with points, each asking until the limit.
+    // Matches: students with points, each asking until the limit. First as fast as
+    // MATCH_CLIENTS clients can (the rate), then paced at the target rate (the latency).
     let admin = login(&base, "bench@bench.kr", "bench-password").await;
-    let mut students = Vec::with_capacity(MATCHERS);
-    for i in 0..MATCHERS {
-        let http = login(
-            &base,
-            &format!("demo{i:05}@demo.comatching.kr"),
-            "demo-password",
-        )
-        .await;
-        let id = http
-            .get(format!("{base}/api/me"))
-            .send()
-            .await
-            .unwrap()
-            .json::<serde_json::Value>()
-            .await
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let fund = admin
-            .post(format!("{base}/api/ops/users/{id}/points"))
-            .json(&json!({"delta": 100_000, "reason": "bench"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(fund.status(), 200);
-        students.push(http);
-    }
-    let queue = Arc::new(std::sync::Mutex::new(students));
+    let students = funded_students(&base, &admin, 0..MATCHERS).await;
     let started = Instant::now();
-    let latencies: Vec<Vec<Duration>> = join_all((0..MATCH_CLIENTS).map(|_| {
-        let (queue, base) = (queue.clone(), base.clone());
-        async move {
-            let mut times = Vec::new();
-            while let Some(student) = {
-                let next = queue.lock().unwrap().pop();
-                next
-            } {
-                for _ in 0..MATCHES_EACH {
-                    let start = Instant::now();
-                    let response = student
-                        .post(format!("{base}/api/matches"))
-                        .json(&json!({"options": {"mbti": "EN", "age": "OLDER"}}))
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(
-                        response.status(),
-                        201,
-                        "{}",
-                        response.text().await.unwrap_or_default()
-                    );
-                    response.bytes().await.unwrap();
-                    times.push(start.elapsed());
-                }
-            }
-            times
-        }
-    }))
-    .await;
+    let fastest = closed_loop(&base, students).await;
     let elapsed = started.elapsed().as_secs_f64();
+    let students = funded_students(&base, &admin, MATCHERS..MATCHERS + PACED_MATCHERS).await;
+    let paced = paced(&base, students).await;
     let visible = change_visible(&base, &metrics_addr, 200).await;
-    let mut all: Vec<Duration> = latencies.into_iter().flatten().collect();
-    all.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1_000.0;
     let mib = |p: &Proc| p.resident_kib().unwrap_or(0) as f64 / 1024.0;
     println!("| figure | value |");
     println!("|---|---:|");
     println!("| users (synthetic, demo seed) | {USERS} (seeded in {seed_s:.1} s; matcher in sync after {sync_s:.1} s) |");
     println!("| GET /api/me, {ME_CLIENTS} connections | {me_rate:.0} requests/s |");
-    println!("| POST /api/matches, {MATCH_CLIENTS} clients, {} matches | p50 {:.2} ms, p99 {:.2} ms, {:.0} matches/s |",
-        all.len(), ms(all[all.len() / 2]), ms(all[all.len() * 99 / 100]), all.len() as f64 / elapsed);
+    println!("| POST /api/matches, {MATCH_CLIENTS} clients as fast as they can, {} matches | {:.0} matches/s (p50 {:.2} ms, p99 {:.2} ms) |",
+        fastest.len(), fastest.len() as f64 / elapsed, ms(fastest[fastest.len() / 2]), ms(fastest[fastest.len() * 99 / 100]));
+    println!("| POST /api/matches paced at {PACED_RATE} matches/s, {} matches | p50 {:.2} ms, p99 {:.2} ms |",
+        paced.len(), ms(paced[paced.len() / 2]), ms(paced[paced.len() * 99 / 100]));
     println!(
         "| profile change visible in the matcher | p50 {:.2} ms, p99 {:.2} ms |",
         ms(visible[visible.len() / 2]),
