@@ -51,3 +51,13 @@ echo
 echo "## The whole system over HTTP at 100,000 users"
 echo "command: cargo bench -p comatching-tests --bench http_e2e"
 cargo bench --quiet -p comatching-tests --bench http_e2e
+
+echo
+cat <<'TARGETS'
+## Targets
+Durable points ≥ 5,000 ops/s and ≥ 10× one flush per operation; `GET /api/me` ≥ 20,000/s;
+matches ≥ 1,000/s with p50 ≤ 3 ms and p99 ≤ 10 ms; profile change visible p99 ≤ 50 ms;
+server ≤ 128 MB (122 MiB) and matcher ≤ 64 MB resident; on one core ≥ 500 matches/s and
+≤ 400 MB (381 MiB) together. A figure on the wrong side of its target is a miss; README's
+"Benchmarks" section gives the profile and the reasons.
+TARGETS
