@@ -34,23 +34,18 @@ async fn run(db: Arc<Db>, users: Arc<Vec<UserId>>, mode: Mode, total: usize) -> 
                     let user = users[client % users.len()];
                     match mode {
                         Mode::GroupCommit => {
+                            // Returns once the correction is on disk (the writer's batch flush).
                             db.adjust_points(user, 1, "bench", user)
                                 .await
                                 .expect("adjust");
-                            db.durable().await.expect("durable");
                         }
                         Mode::FlushPerOperation => {
-                            // sled flushes the whole database: without the lock a flush would
-                            // carry other clients' operations too, which is group commit again.
+                            // One at a time, so each batch holds one correction and each flush
+                            // carries just it: without the lock this is group commit again.
                             let _alone = lock.lock().await;
                             db.adjust_points(user, 1, "bench", user)
                                 .await
                                 .expect("adjust");
-                            let db = db.clone();
-                            tokio::task::spawn_blocking(move || db.flush())
-                                .await
-                                .unwrap()
-                                .unwrap();
                         }
                     }
                 }

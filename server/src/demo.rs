@@ -6,6 +6,7 @@ use crate::account::{Email, Nickname};
 use crate::auth::password;
 use crate::db::Db;
 use anyhow::Context;
+use futures::stream::{self, StreamExt};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -19,6 +20,9 @@ use storage::seoul;
 pub const DEMO_PASSWORD: &str = "demo-password";
 /// The most demo users one call makes.
 pub const MAX_DEMO_USERS: usize = 100_000;
+/// Demo users being written at once: enough to fill the writer's batches (one flush each),
+/// few enough to bound memory.
+const SEED_IN_FLIGHT: usize = 16;
 
 const MAJORS: &[&str] = &[
     "컴퓨터정보공학부",
@@ -51,16 +55,30 @@ pub async fn seed(db: &Db, count: usize) -> anyhow::Result<usize> {
     let hash = password::hash(DEMO_PASSWORD.to_owned()).await?;
     let mut rng = StdRng::seed_from_u64(2026);
     let year = seoul::current_year();
-    for i in 0..count {
-        let email = Email::parse(&format!("demo{i:05}@demo.comatching.kr"))?;
-        let nickname = Nickname::parse(&format!("데모{i:05}"))?;
-        let user = db.create_user(&email, &nickname, hash.clone()).await?;
-        db.save_profile(user.id, profile(&mut rng, i, year)?)
-            .await
-            .with_context(|| format!("demo user {i}"))?;
+    let mut added = stream::iter(0..count)
+        .map(|i| {
+            let drafted = profile(&mut rng, i, year);
+            let hash = hash.clone();
+            async move {
+                add_user(db, i, drafted?, hash)
+                    .await
+                    .with_context(|| format!("demo user {i}"))
+            }
+        })
+        .buffer_unordered(SEED_IN_FLIGHT);
+    while let Some(result) = added.next().await {
+        result?;
     }
-    db.flush()?;
     Ok(count)
+}
+
+/// Signs up demo user `i` and saves its profile, as a real student would.
+async fn add_user(db: &Db, i: usize, profile: Profile, hash: String) -> anyhow::Result<()> {
+    let email = Email::parse(&format!("demo{i:05}@demo.comatching.kr"))?;
+    let nickname = Nickname::parse(&format!("데모{i:05}"))?;
+    let user = db.create_user(&email, &nickname, hash).await?;
+    db.save_profile(user.id, profile).await?;
+    Ok(())
 }
 
 fn profile(rng: &mut StdRng, i: usize, year: i32) -> anyhow::Result<Profile> {

@@ -110,9 +110,14 @@ enum AdminCommand {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    storage::process::return_large_allocations();
+/// Tunes the allocator before the runtime starts its threads (each takes an arena at its
+/// first allocation), then runs [`serve`].
+fn main() -> anyhow::Result<()> {
+    storage::process::tune_allocator();
+    tokio::runtime::Runtime::new()?.block_on(serve())
+}
+
+async fn serve() -> anyhow::Result<()> {
     storage::process::init_logging("info,async_nats=warn,tower_http=warn");
     let cli = Cli::parse();
     match cli.command {

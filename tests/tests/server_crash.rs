@@ -110,6 +110,9 @@ async fn a_server_killed_mid_match_releases_the_reservation_on_restart() {
         .await
         .expect("the request reached the matcher subject")
         .unwrap();
+    // The reservation is written and flushed beside that question (about a millisecond);
+    // sled also flushes on its own every 500 ms. After a second it is on disk either way.
+    tokio::time::sleep(Duration::from_secs(1)).await;
 
     server.kill();
     let (passed, report) = audit(&data);

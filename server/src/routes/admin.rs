@@ -32,7 +32,6 @@ pub async fn set_role(
         .db
         .set_role(UserId(path_id(&id)?), body.role, Some(Actor(admin.0.id)))
         .await?;
-    state.db.durable().await?;
     Ok(Json(RoleReply {
         id: user.id.to_string(),
         role: user.role,

@@ -50,7 +50,6 @@ pub async fn signup(
     let user = state.db.create_user(&email, &nickname, hash).await?;
     state.search.changed(user.id);
     let token = state.db.create_session(user.id).await?;
-    state.db.durable().await?;
     let jar = jar.add(session_cookie(token, state.config.tls.enabled()));
     Ok((
         StatusCode::CREATED,
@@ -82,7 +81,6 @@ pub async fn login(
         return Err(ApiError::Banned);
     }
     let token = state.db.create_session(user.id).await?;
-    state.db.durable().await?;
     let match_count = state.db.match_count(user.id)?;
     let points = state.db.account(user.id)?.balance;
     let jar = jar.add(session_cookie(token, state.config.tls.enabled()));

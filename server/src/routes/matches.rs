@@ -17,15 +17,28 @@ use axum::Json;
 use rand::RngCore;
 use serde::Deserialize;
 use serde_json::Value;
+use std::future::Future;
+use std::time::Instant;
 use storage::matching::{MatchReply, MatchRequest};
 use storage::options::{MatchOptions, MatchOptionsDraft};
 use storage::seoul;
+use storage::UserId;
 use utoipa::ToSchema;
 
 /// Candidates the matcher may propose that turn out stale before we give up with 404.
 const MAX_PROPOSALS: usize = 3;
 /// The longest `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
+
+/// Runs one stage of a match request and records its time in `match_stage_seconds{stage}`,
+/// so a slow match shows where it waited (lock, database, flush or matcher).
+async fn timed<T>(stage: &'static str, work: impl Future<Output = T>) -> T {
+    let started = Instant::now();
+    let output = work.await;
+    metrics::histogram!("match_stage_seconds", "stage" => stage)
+        .record(started.elapsed().as_secs_f64());
+    output
+}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -77,7 +90,7 @@ pub async fn create(
     let options = MatchOptions::parse(body.options)?;
     let fingerprint = serde_json::to_string(&options).map_err(anyhow::Error::from)?;
     let me = current.user;
-    let _turn = state.user_locks.lock(me.id).await;
+    let _turn = timed("lock", state.user_locks.lock(me.id)).await;
     if let Some(key) = &key {
         if let Some(saved) = state.db.saved_reply(me.id, key)? {
             if saved.fingerprint != fingerprint {
@@ -119,33 +132,57 @@ pub async fn create(
     }
 }
 
-/// Checks the limit, reserves the price, and proposes; releases the reservation on failure.
+/// Checks the limit, reserves the price while asking the matcher, and proposes; releases the
+/// reservation on failure.
 async fn attempt(
     state: &AppState,
     me: &UserRecord,
     options: &MatchOptions,
     idempotency: Option<(&str, &str)>,
 ) -> ApiResult<Value> {
-    if me.profile.is_none() {
+    let Some(profile) = me.profile.as_ref() else {
         return Err(ApiError::unprocessable(
             "PROFILE_REQUIRED",
             "fill in your profile before asking for a match",
         ));
-    }
+    };
     let limit = state.config.match_limit;
     if state.db.match_count(me.id)? as u64 >= limit {
         return Err(ApiError::MatchLimit(limit));
     }
-    let reservation = state
-        .db
-        .reserve(me.id, pricing::price(&state.config, options))
-        .await?;
-    // Durable before the matcher is asked, so a crash from here on leaves a reservation that
-    // the next start releases (and that the audit reports until then).
-    let outcome = match state.db.durable().await {
-        Ok(()) => propose(state, me, options, &reservation, idempotency).await,
-        Err(e) => Err(e),
+    let price = pricing::price(&state.config, options);
+    // Also checked here so that a student without points costs no matcher query; the
+    // reservation checks again, atomically.
+    if state.db.account(me.id)?.available() < price {
+        return Err(ApiError::InsufficientPoints);
+    }
+    let request = MatchRequest {
+        request_id: rand::rng().next_u64(),
+        requester_id: me.id,
+        requester: profile.features(me.pickable()),
+        options: options.clone(),
+        exclude: state.db.partners_of(me.id)?,
+        seed: rand::rng().next_u64(),
     };
+    // The reservation and the first question run together: asking changes nothing, and the
+    // spend waits for the reservation to be on disk. A crash leaves the reservation on disk
+    // (released at the next start, reported by the audit until then) or not at all; either
+    // way nothing is charged.
+    let (reservation, first) = tokio::join!(
+        timed("reserve", state.db.reserve(me.id, price)),
+        ask(state, &request),
+    );
+    let reservation = reservation?;
+    let outcome = propose(
+        state,
+        me,
+        options,
+        &reservation,
+        request,
+        first,
+        idempotency,
+    )
+    .await;
     if outcome.is_err() {
         if let Err(e) = state.db.release(&reservation).await {
             tracing::error!(error = %e, reservation = reservation.id, "release failed; the next start releases it");
@@ -154,42 +191,42 @@ async fn attempt(
     outcome
 }
 
-/// Asks the matcher until a proposed candidate can be recorded (bounded).
+/// One question to the matcher: a candidate and whether the important option applied.
+async fn ask(state: &AppState, request: &MatchRequest) -> ApiResult<(UserId, bool)> {
+    let timeout = state.config.match_timeout();
+    match timed("ask", matchmaker::ask(&state.nats, request, timeout)).await? {
+        MatchReply::Matched {
+            candidate,
+            important_applied,
+        } => Ok((candidate, important_applied)),
+        MatchReply::NoCandidate => Err(ApiError::NoCandidate),
+        MatchReply::Refused { reason } => {
+            tracing::error!(%reason, "the matcher refused a request");
+            Err(ApiError::MatcherUnavailable)
+        }
+    }
+}
+
+/// Records the matcher's proposal; one that turns out stale (matched meanwhile, or no longer
+/// pickable) is excluded and the matcher asked again, at most [`MAX_PROPOSALS`] in all.
 async fn propose(
     state: &AppState,
     me: &UserRecord,
     options: &MatchOptions,
     reservation: &Reservation,
+    mut request: MatchRequest,
+    first: ApiResult<(UserId, bool)>,
     idempotency: Option<(&str, &str)>,
 ) -> ApiResult<Value> {
-    let profile = me.profile.as_ref().expect("checked by attempt");
-    let mut request = MatchRequest {
-        request_id: rand::rng().next_u64(),
-        requester_id: me.id,
-        requester: profile.features(me.pickable()),
-        options: options.clone(),
-        exclude: state.db.partners_of(me.id)?,
-        seed: rand::rng().next_u64(),
-    };
     let year = seoul::current_year();
     let reply = move |record: &_, balance: u64| {
         let matched = MatchView::new(record, year);
         serde_json::to_value(MatchCreated { matched, balance }).expect("a match reply serializes")
     };
-    for _ in 0..MAX_PROPOSALS {
-        let (candidate, important_applied) =
-            match matchmaker::ask(&state.nats, &request, state.config.match_timeout()).await? {
-                MatchReply::Matched {
-                    candidate,
-                    important_applied,
-                } => (candidate, important_applied),
-                MatchReply::NoCandidate => return Err(ApiError::NoCandidate),
-                MatchReply::Refused { reason } => {
-                    tracing::error!(%reason, "the matcher refused a request");
-                    return Err(ApiError::MatcherUnavailable);
-                }
-            };
-        let proposal = Proposal {
+    let mut proposed = first;
+    for proposal in 1..=MAX_PROPOSALS {
+        let (candidate, important_applied) = proposed?;
+        let pair = Proposal {
             requester: me.id,
             candidate,
             options: options.clone(),
@@ -201,12 +238,13 @@ async fn propose(
             idempotency: idempotency
                 .map(|(key, fingerprint)| (key.to_owned(), fingerprint.to_owned())),
         };
-        match state.db.record_match(proposal, spend, reply).await? {
-            Ok((record, balance)) => {
-                state.db.durable().await?;
-                return Ok(reply(&record, balance));
+        match timed("record", state.db.record_match(pair, spend, reply)).await? {
+            Ok((record, balance)) => return Ok(reply(&record, balance)),
+            Err(_) if proposal < MAX_PROPOSALS => {
+                request.exclude.push(candidate);
+                proposed = ask(state, &request).await;
             }
-            Err(_) => request.exclude.push(candidate),
+            Err(_) => break,
         }
     }
     Err(ApiError::NoCandidate)

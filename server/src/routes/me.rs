@@ -29,7 +29,6 @@ pub async fn put_profile(
     let profile = Profile::parse(draft, seoul::current_year())?;
     let user = state.db.save_profile(current.user.id, profile).await?;
     state.search.changed(user.id);
-    state.db.durable().await?;
     Ok(Json(ProfileReply {
         profile: user.profile,
     }))
@@ -51,7 +50,6 @@ pub async fn put_pickable(
         .db
         .set_dont_pick_me(current.user.id, body.dont_pick_me)
         .await?;
-    state.db.durable().await?;
     Ok(Json(PickableReply {
         dont_pick_me: user.dont_pick_me,
     }))
@@ -65,7 +63,6 @@ pub async fn withdraw(
     jar: CookieJar,
 ) -> ApiResult<impl IntoResponse> {
     state.db.withdraw(current.user.id).await?;
-    state.db.durable().await?;
     let jar = jar.remove(Cookie::build(COOKIE_NAME).path("/"));
     Ok((StatusCode::NO_CONTENT, jar))
 }

@@ -65,7 +65,6 @@ async fn decide(
         .db
         .decide_charge(path_id(id)?, to, operator.0.id, false)
         .await?;
-    state.db.durable().await?;
     Ok(Json(ChargeReply {
         charge: ChargeView::new(&charge),
     }))
@@ -120,7 +119,6 @@ pub async fn adjust_points(
         .db
         .adjust_points(user, body.delta, &reason, operator.0.id)
         .await?;
-    state.db.durable().await?;
     Ok(Json(BalanceReply {
         balance: account.balance,
     }))
@@ -242,7 +240,6 @@ async fn set_banned(
         .set_banned(target, banned, Actor(operator.0.id), reason)
         .await?;
     state.search.changed(target);
-    state.db.durable().await?;
     Ok(Json(BanReply {
         id: user.id.to_string(),
         banned: user.banned,

@@ -82,7 +82,6 @@ pub async fn create_charge(
         .create_charge(current.user.id, amount, &depositor)
         .await?;
     state.search.changed(current.user.id);
-    state.db.durable().await?;
     Ok((
         StatusCode::CREATED,
         Json(ChargeReply {
@@ -117,7 +116,6 @@ pub async fn cancel_charge(
             true,
         )
         .await?;
-    state.db.durable().await?;
     Ok(Json(ChargeReply {
         charge: ChargeView::new(&charge),
     }))
