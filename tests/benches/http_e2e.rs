@@ -288,10 +288,10 @@ async fn change_visible(base: &str, metrics_addr: &str, rounds: usize) -> Vec<Du
 async fn main() {
     println!("### On every core\n");
     scenario(false).await;
-    //TMP     println!(
-    //TMP         "\n### nats-server, server and matcher pinned to one core (taskset), as on a 1-vCPU VM\n"
-    //TMP     );
-    //TMP     scenario(true).await;
+    println!(
+        "\n### nats-server, server and matcher pinned to one core (taskset), as on a 1-vCPU VM\n"
+    );
+    scenario(true).await;
 }
 
 async fn scenario(one_core: bool) {
