@@ -74,6 +74,9 @@ pub async fn serve(
         config.session_idle_ms(),
         cancel.clone(),
     ));
+    let trim = tokio::spawn(storage::process::trim_heap_until(
+        cancel.clone().cancelled_owned(),
+    ));
     let address = listener.local_addr()?;
     let tls = config.tls.clone();
     let data_dir = config.data_dir.clone();
@@ -118,7 +121,7 @@ pub async fn serve(
         .context("serve")?;
     }
     cancel.cancel();
-    let (_, _, control) = tokio::join!(relay, sweeper, control);
+    let (_, _, _, control) = tokio::join!(relay, sweeper, trim, control);
     if let Ok(Err(e)) = control {
         tracing::warn!(error = %e, "control socket");
     }

@@ -8,6 +8,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 
 /// Generated requests per operation and phase: bounded, so the run stays near a minute.
+/// `COMATCHING_FUZZ_EXAMPLES=N` asks for a deeper run.
 const MAX_EXAMPLES: &str = "15";
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
                       response_schema_conformance";
@@ -23,6 +24,10 @@ fn schemathesis() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/schemathesis/bin/st")
 }
 
+fn max_examples() -> String {
+    std::env::var("COMATCHING_FUZZ_EXAMPLES").unwrap_or_else(|_| MAX_EXAMPLES.to_owned())
+}
+
 async fn fuzz_as(who: &str, base: &str, cookie: &str, report: &Path) {
     let binary = schemathesis();
     assert!(
@@ -33,7 +38,7 @@ async fn fuzz_as(who: &str, base: &str, cookie: &str, report: &Path) {
     let output = tokio::process::Command::new(&binary)
         .arg("run")
         .arg(format!("{base}/api/openapi.json"))
-        .args(["--checks", CHECKS, "--max-examples", MAX_EXAMPLES])
+        .args(["--checks", CHECKS, "--max-examples", &max_examples()])
         .args(["--seed", "20261125"])
         .args(["--phases", "examples,coverage,fuzzing", "--workers", "2"])
         .args(["--exclude-name-regex", SESSION_ENDING])

@@ -55,9 +55,9 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// sled's page cache (its default is 1 GiB). sled counts pages at their size on disk; in memory
-/// they take about four times that (heaptrack: 66 MiB of nodes for 16 MiB), so 16 MiB keeps
-/// the server under 128 MB at 100,000 users. What misses it is in the OS page cache.
-const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+/// they take about four times that (heaptrack: 66 MiB of nodes for a 16 MiB cache). 8 MiB
+/// served the HTTP bench as fast as 32 MiB; what misses it is in the OS page cache.
+const CACHE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Counts shown on the landing page, kept in memory and seeded at open.
 #[derive(Default)]
