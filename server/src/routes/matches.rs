@@ -31,7 +31,7 @@ const MAX_PROPOSALS: usize = 3;
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
 
 /// Runs one stage of a match request and records its time in `match_stage_seconds{stage}`,
-/// so a slow match shows where it waited (lock, database, flush or matcher).
+/// so a slow match shows where it waited (its lock, the reservation, the matcher, the record).
 async fn timed<T>(stage: &'static str, work: impl Future<Output = T>) -> T {
     let started = Instant::now();
     let output = work.await;
