@@ -5,7 +5,7 @@
 //! `scripts/bench.sh`.
 
 use comatching_tests::nats::free_port;
-use comatching_tests::process::{matcher_args, server_args, Proc};
+use comatching_tests::process::{create_admin, matcher_args, resident_kib, server_args, Proc};
 use comatching_tests::NatsServer;
 use futures::future::join_all;
 use serde_json::json;
@@ -169,47 +169,47 @@ async fn paced(base: &str, students: Vec<reqwest::Client>) -> Vec<Duration> {
     all
 }
 
-/// `(sum, count)` of each timing the server keeps of a match request: its stages
-/// (`match_stage_seconds`) and the whole request as the server sees it.
+/// The Prometheus text served at `url`.
+async fn metrics_text(url: &str) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
+/// The value of sample `name` (labels included, as rendered) in `text`; 0 when absent.
+fn sample(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// `(name, sum, count)` of each timing the server keeps of a match request: its stages
+/// (`match_stage_seconds`), the writer's transactions and flushes, and the whole request.
 async fn match_timings(base: &str) -> Vec<(String, f64, f64)> {
-    let text = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    let stages = ["lock", "reserve", "ask", "record"];
-    let mut timings: Vec<(String, f64, f64)> = stages
-        .iter()
-        .map(|stage| {
-            let label = format!("{{stage=\"{stage}\"}}");
-            let sum = value(&format!("match_stage_seconds_sum{label}"));
-            (
-                stage.to_string(),
-                sum,
-                value(&format!("match_stage_seconds_count{label}")),
-            )
+    let text = metrics_text(&format!("{base}/metrics")).await;
+    let stages = ["lock", "reserve", "ask", "record"].map(|stage| {
+        (
+            stage,
+            "match_stage_seconds",
+            format!("{{stage=\"{stage}\"}}"),
+        )
+    });
+    let others = [
+        ("db_batch_seconds", "db_batch_seconds", String::new()),
+        ("db_flush_seconds", "db_flush_seconds", String::new()),
+        (
+            "whole request in the server",
+            "http_request_duration_seconds",
+            "{route=\"/api/matches\"}".to_owned(),
+        ),
+    ];
+    stages
+        .into_iter()
+        .chain(others)
+        .map(|(label, metric, labels)| {
+            let sum = sample(&text, &format!("{metric}_sum{labels}"));
+            let count = sample(&text, &format!("{metric}_count{labels}"));
+            (label.to_owned(), sum, count)
         })
-        .collect();
-    for inner in ["db_batch_seconds", "db_flush_seconds"] {
-        let (sum, count) = (
-            value(&format!("{inner}_sum")),
-            value(&format!("{inner}_count")),
-        );
-        timings.push((inner.to_owned(), sum, count));
-    }
-    let route = "{route=\"/api/matches\"}";
-    timings.push((
-        "whole request in the server".to_owned(),
-        value(&format!("http_request_duration_seconds_sum{route}")),
-        value(&format!("http_request_duration_seconds_count{route}")),
-    ));
-    timings
+        .collect()
 }
 
 /// Prints the mean of each timing between two [`match_timings`] snapshots.
@@ -231,28 +231,9 @@ fn pin(pid: u32) {
     assert!(status.status.success(), "taskset {pid}");
 }
 
-fn resident_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
-}
-
 async fn last_sequence(metrics_addr: &str) -> f64 {
-    let text = reqwest::get(format!("http://{metrics_addr}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("matcher_last_sequence "))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
+    let text = metrics_text(&format!("http://{metrics_addr}/metrics")).await;
+    sample(&text, "matcher_last_sequence")
 }
 
 /// Time from a profile change's 200 until the matcher's table contains it, `rounds` times.
@@ -313,17 +294,7 @@ async fn scenario(one_core: bool) {
     );
     assert!(ok, "{out}");
     let seed_s = seeded.elapsed().as_secs_f64();
-    let create = [
-        "admin",
-        "create",
-        "--email",
-        "bench@bench.kr",
-        "--password-stdin",
-        "--data-dir",
-        &data_arg,
-    ]
-    .map(str::to_owned);
-    assert!(Proc::run("comatching-server", &create, "bench-password\n").0);
+    create_admin(&data, "bench@bench.kr", "bench-password");
 
     let nats = NatsServer::start();
     let (port, metrics_port) = (free_port(), free_port());
@@ -403,7 +374,7 @@ async fn scenario(one_core: bool) {
     let timings_after = match_timings(&base).await;
     let visible = change_visible(&base, &metrics_addr, 200).await;
     let ms = |d: Duration| d.as_secs_f64() * 1_000.0;
-    let mib = |p: &Proc| p.resident_kib().unwrap_or(0) as f64 / 1024.0;
+    let mib = |pid: u32| resident_kib(pid).unwrap_or(0) as f64 / 1024.0;
     println!("| figure | value |");
     println!("|---|---:|");
     println!("| users (synthetic, demo seed) | {USERS} (seeded in {seed_s:.1} s; matcher in sync after {sync_s:.1} s) |");
@@ -417,14 +388,13 @@ async fn scenario(one_core: bool) {
         ms(visible[visible.len() / 2]),
         ms(visible[visible.len() * 99 / 100])
     );
-    let nats_mib = resident_mib(nats.pid().expect("nats runs"));
-    println!("| server resident memory | {:.1} MiB |", mib(&server));
-    println!("| matcher resident memory | {:.1} MiB |", mib(&matcher));
+    let (server_mib, matcher_mib) = (mib(server.id()), mib(matcher.id()));
+    let nats_mib = mib(nats.pid().expect("nats runs"));
+    println!("| server resident memory | {server_mib:.1} MiB |");
+    println!("| matcher resident memory | {matcher_mib:.1} MiB |");
     println!("| nats-server resident memory | {nats_mib:.1} MiB |");
-    println!(
-        "| all three together | {:.1} MiB |",
-        mib(&server) + mib(&matcher) + nats_mib
-    );
+    let together = server_mib + matcher_mib + nats_mib;
+    println!("| all three together | {together:.1} MiB |");
     println!();
     print_timings(&timings_before, &timings_after);
     server.terminate();

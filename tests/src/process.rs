@@ -67,9 +67,7 @@ impl Proc {
 
     /// Resident memory in KiB, from `/proc`.
     pub fn resident_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.id())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-        line.split_whitespace().nth(1)?.parse().ok()
+        resident_kib(self.id())
     }
 
     /// Sends `signal` (e.g. `HUP`) without waiting.
@@ -108,6 +106,32 @@ impl Drop for Proc {
 }
 
 /// Flags for a `comatching-server` process on loopback, plus `extra`.
+/// Resident memory of process `pid` in KiB, from `/proc`.
+pub fn resident_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Makes an admin account in the (stopped) server's `data_dir` with `comatching-server admin
+/// create`; panics with its output if that fails.
+pub fn create_admin(data_dir: &Path, email: &str, password: &str) {
+    let args = [
+        "admin",
+        "create",
+        "--email",
+        email,
+        "--password-stdin",
+        "--data-dir",
+    ]
+    .map(str::to_owned)
+    .into_iter()
+    .chain([data_dir.display().to_string()])
+    .collect::<Vec<_>>();
+    let (created, output) = Proc::run("comatching-server", &args, &format!("{password}\n"));
+    assert!(created, "admin create: {output}");
+}
+
 pub fn server_args(nats_url: &str, data_dir: &Path, http_port: u16, extra: &[&str]) -> Vec<String> {
     let mut args = vec![
         "--nats-url".to_owned(),

@@ -6,7 +6,7 @@
 //! twice, `audit` passes, and `check-matcher` finds the matcher equal to the server.
 
 use comatching_tests::nats::free_port;
-use comatching_tests::process::{matcher_args, server_args, Proc};
+use comatching_tests::process::{create_admin, matcher_args, server_args, Proc};
 use comatching_tests::{profile, wait_until, NatsServer};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -217,17 +217,7 @@ async fn crashes_and_outages_lose_nothing_and_count_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     let (data, matcher_data) = (dir.path().join("server"), dir.path().join("matcher"));
     let data_arg = data.display().to_string();
-    let create = [
-        "admin",
-        "create",
-        "--email",
-        "boss@load.ac.kr",
-        "--password-stdin",
-        "--data-dir",
-        &data_arg,
-    ]
-    .map(str::to_owned);
-    assert!(Proc::run("comatching-server", &create, "boss-password\n").0);
+    create_admin(&data, "boss@load.ac.kr", "boss-password");
     let mut nats = NatsServer::start();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");

@@ -2,7 +2,7 @@
 //! restart the reservation is released, nothing was charged, and the audit passes.
 
 use comatching_tests::nats::free_port;
-use comatching_tests::process::{server_args, Proc};
+use comatching_tests::process::{create_admin, server_args, Proc};
 use comatching_tests::{profile, wait_until, ApiClient, NatsServer};
 use futures::StreamExt;
 use serde_json::json;
@@ -40,20 +40,7 @@ async fn a_server_killed_mid_match_releases_the_reservation_on_restart() {
     let nats = NatsServer::start();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
-    let create = [
-        "admin",
-        "create",
-        "--email",
-        "boss@test.ac.kr",
-        "--password-stdin",
-        "--data-dir",
-    ]
-    .map(str::to_owned)
-    .into_iter()
-    .chain([data.display().to_string()])
-    .collect::<Vec<_>>();
-    let (created, output) = Proc::run("comatching-server", &create, "boss-password\n");
-    assert!(created, "{output}");
+    create_admin(&data, "boss@test.ac.kr", "boss-password");
 
     let port = free_port();
     let server = Proc::spawn(

@@ -3,13 +3,12 @@
 //! Every change that touches more than one key is a step run by [`Db::write`]: the writer
 //! thread runs the steps that arrive together in one sled transaction and one flush
 //! ([`batch`]), so a step's result is on disk when it returns. The few single-key changes
-//! made outside it (ending a session, saving a refused match's reply) call [`Db::durable`],
-//! which waits for a shared flush, before they are reported.
+//! made outside it (ending a session, saving a refused match's reply) call [`Db::durable`]
+//! before they are reported.
 
 pub mod audit;
 mod batch;
 pub mod charges;
-mod group_commit;
 pub mod idempotency;
 #[cfg(test)]
 mod ledger_properties;
@@ -25,7 +24,6 @@ use crate::error::{ApiError, ApiResult};
 use anyhow::Context;
 pub use batch::Tx;
 use batch::Writer;
-use group_commit::GroupCommit;
 use rand::RngCore;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -88,7 +86,6 @@ pub struct Db {
     pub pending_by_user: sled::Tree,
     pub idempotency: sled::Tree,
     pub ops_audit: sled::Tree,
-    commit: GroupCommit,
     writer: Writer,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
     instance: String,
@@ -136,7 +133,6 @@ impl Db {
             pending_by_user: tree("pending_by_user")?,
             idempotency: tree("idempotency")?,
             ops_audit: tree("ops_audit")?,
-            commit: GroupCommit::start(db.clone()),
             writer,
             db,
             instance,
@@ -162,9 +158,10 @@ impl Db {
         Ok(())
     }
 
-    /// Waits until everything committed so far is on disk. Concurrent callers share a flush.
-    pub async fn durable(&self) -> Result<(), ApiError> {
-        self.commit.durable().await.map_err(ApiError::Internal)
+    /// Waits until everything written so far is on disk: an empty step, so it shares the
+    /// writer's next batch and flush with whatever else is waiting.
+    pub async fn durable(&self) -> ApiResult<()> {
+        self.write(|_| Ok(())).await
     }
 
     /// Runs `step` inside the next batched transaction (see [`batch`]) and returns its value
