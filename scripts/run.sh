@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The whole system on 127.0.0.1: nats-server with JetStream, the matcher and the server.
-# Data lives under ./data. The first start fills in 1,000 demo users (--no-demo skips them)
-# and makes a demo admin (always; its random password is kept in ./data).
-# Ctrl-C stops everything.
+# The whole system on 127.0.0.1: nats-server with JetStream (fsyncing every write, as in
+# production), the matcher and the server. Data lives under ./data. The first start fills in
+# 1,000 demo users (--no-demo skips them) and makes a demo admin (always; its random password
+# is kept in ./data). Ctrl-C stops everything.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,7 +13,7 @@ demo=1
 for arg in "$@"; do
   case "$arg" in
     --no-demo) demo=0 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -24,7 +24,12 @@ nats_url="nats://127.0.0.1:$nats_port"
 
 nats_server=$(ensure_nats_server "$root")
 cargo build --release --bins
-bin="$root/target/release"
+# Where cargo put them: CARGO_TARGET_DIR or a build.target-dir in cargo's config moves them out
+# of ./target, so ask cargo; without an answer, the same rule by hand.
+target=$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null) \
+  || target=""
+bin="${target:-${CARGO_TARGET_DIR:-$root/target}}/release"
 mkdir -p data/nats data/server data/matcher
 
 pids=()
@@ -43,7 +48,10 @@ wait_for_port() {
   echo "nothing listens on port $1" >&2; return 1
 }
 
-"$nats_server" -js -a 127.0.0.1 -p "$nats_port" -sd data/nats >data/nats/nats.log 2>&1 &
+# Production's durability (`sync_interval: always`), which `-js` flags cannot ask for: see the
+# config. The store path is relative (we are in $root) because the config reads it unquoted.
+NATS_LISTEN="127.0.0.1:$nats_port" NATS_STORE_DIR=data/nats \
+  "$nats_server" -c scripts/lib/nats-local.conf >data/nats/nats.log 2>&1 &
 pids+=($!)
 wait_for_port "$nats_port"
 

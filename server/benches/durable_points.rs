@@ -4,8 +4,8 @@
 //! one batched transaction and one flush; with one flush per operation, each correction is
 //! committed and flushed on its own. Run by `scripts/bench.sh`.
 
-use comatching_server::account::{Email, Nickname};
 use comatching_server::db::Db;
+use comatching_server::model::account::{Email, Nickname};
 use std::sync::Arc;
 use std::time::Instant;
 use storage::UserId;

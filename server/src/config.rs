@@ -1,9 +1,25 @@
-//! The server's configuration: flags, each with an environment variable (see `--help`).
+//! The server's configuration: flags, each with an environment variable (see `--help`). Each
+//! default is one named constant, used by the flag and by [`Config::new`].
 
+use crate::http::https::TlsArgs;
+use crate::http::limits::RateArgs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use storage::broker::NatsArgs;
+
+/// How long a match request waits for the matcher before answering 503.
+pub const DEFAULT_MATCH_TIMEOUT_MS: u64 = 3_000;
+/// A session ends after this long without use.
+pub const DEFAULT_SESSION_IDLE_SECS: u64 = 3_600;
+/// The price of a match, in points.
+pub const DEFAULT_PRICE_BASE: u64 = 1_000;
+/// The surcharge for excluding one's own major.
+pub const DEFAULT_PRICE_EXCLUDE_SAME_MAJOR: u64 = 200;
+/// The surcharge for an important option.
+pub const DEFAULT_PRICE_IMPORTANT_OPTION: u64 = 300;
+/// Matches one user may request in all.
+pub const DEFAULT_MATCH_LIMIT: u64 = 30;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
@@ -16,48 +32,53 @@ pub struct Config {
     #[command(flatten)]
     pub nats: NatsArgs,
     #[command(flatten)]
-    pub tls: crate::https::TlsArgs,
+    pub tls: TlsArgs,
     #[command(flatten)]
-    pub rates: crate::limits::RateArgs,
+    pub rates: RateArgs,
     /// How long a match request waits for the matcher before answering 503.
-    #[arg(long, env = "COMATCHING_MATCH_TIMEOUT_MS", default_value_t = 3_000)]
+    #[arg(long, env = "COMATCHING_MATCH_TIMEOUT_MS", default_value_t = DEFAULT_MATCH_TIMEOUT_MS)]
     pub match_timeout_ms: u64,
     /// A session ends after this long without use.
-    #[arg(long, env = "COMATCHING_SESSION_IDLE_SECS", default_value_t = 3_600)]
+    #[arg(long, env = "COMATCHING_SESSION_IDLE_SECS", default_value_t = DEFAULT_SESSION_IDLE_SECS)]
     pub session_idle_secs: u64,
     /// Price of a match, in points (shown by /api/catalog).
-    #[arg(long, env = "COMATCHING_PRICE_BASE", default_value_t = 1_000)]
+    #[arg(long, env = "COMATCHING_PRICE_BASE", default_value_t = DEFAULT_PRICE_BASE)]
     pub price_base: u64,
     /// Surcharge for excluding one's own major.
     #[arg(
         long,
         env = "COMATCHING_PRICE_EXCLUDE_SAME_MAJOR",
-        default_value_t = 200
+        default_value_t = DEFAULT_PRICE_EXCLUDE_SAME_MAJOR
     )]
     pub price_exclude_same_major: u64,
     /// Surcharge for an important option (refunded when nobody passes it).
-    #[arg(long, env = "COMATCHING_PRICE_IMPORTANT_OPTION", default_value_t = 300)]
+    #[arg(
+        long,
+        env = "COMATCHING_PRICE_IMPORTANT_OPTION",
+        default_value_t = DEFAULT_PRICE_IMPORTANT_OPTION
+    )]
     pub price_important_option: u64,
     /// Matches one user may request in all.
-    #[arg(long, env = "COMATCHING_MATCH_LIMIT", default_value_t = 30)]
+    #[arg(long, env = "COMATCHING_MATCH_LIMIT", default_value_t = DEFAULT_MATCH_LIMIT)]
     pub match_limit: u64,
 }
 
 impl Config {
-    /// Defaults with the given data directory and NATS URL (tests, scripts).
+    /// Defaults with the given data directory and NATS URL, HTTP on a free loopback port
+    /// and HTTPS off (tests, scripts).
     pub fn new(data_dir: &Path, nats_url: &str) -> Self {
         Self {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: data_dir.to_owned(),
             nats: NatsArgs::plain(nats_url),
-            tls: crate::https::TlsArgs::off(),
-            rates: crate::limits::RateArgs::default(),
-            match_timeout_ms: 3_000,
-            session_idle_secs: 3_600,
-            price_base: 1_000,
-            price_exclude_same_major: 200,
-            price_important_option: 300,
-            match_limit: 30,
+            tls: TlsArgs::off(),
+            rates: RateArgs::default(),
+            match_timeout_ms: DEFAULT_MATCH_TIMEOUT_MS,
+            session_idle_secs: DEFAULT_SESSION_IDLE_SECS,
+            price_base: DEFAULT_PRICE_BASE,
+            price_exclude_same_major: DEFAULT_PRICE_EXCLUDE_SAME_MAJOR,
+            price_important_option: DEFAULT_PRICE_IMPORTANT_OPTION,
+            match_limit: DEFAULT_MATCH_LIMIT,
         }
     }
 

@@ -3,30 +3,22 @@
 //! Users, sessions and match history live in sled; profile changes leave through a
 //! transactional outbox that a relay publishes to JetStream; match requests go to the matcher
 //! queue group over NATS request/reply.
+//!
+//! The layers, each a folder, arrows pointing down: `cli` (subcommands) and `http` (routes,
+//! extractors, error format, HTTPS) call `domain` (the match workflow, pricing, passwords)
+//! and `ops` (operator tools); those use `db` (the only owner of sled trees), `search`
+//! (tantivy, fed by the database's change signal) and `broker` (NATS). `model` holds the
+//! values parsed at the edge that every layer shares.
 
-pub mod account;
-pub mod admin;
-pub mod auth;
-pub mod backup;
+pub mod broker;
+pub mod cli;
 pub mod config;
-pub mod consistency;
-pub mod control;
 pub mod db;
-pub mod demo;
-pub mod error;
-pub mod export;
-pub mod extract;
-pub mod https;
-pub mod limits;
-pub mod matchmaker;
-pub mod pricing;
-pub mod relay;
-pub mod routes;
+pub mod domain;
+pub mod http;
+pub mod model;
+pub mod ops;
 pub mod search;
-pub mod state;
-pub mod sweeper;
-pub mod user_locks;
-pub mod views;
 
 pub use config::Config;
 
@@ -42,7 +34,13 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let db = db::Db::open(&config.data_dir)?;
+    let dir = &config.data_dir;
+    let db = db::Db::open(dir).with_context(|| {
+        format!(
+            "open the database in {} (is another server using it?)",
+            dir.display()
+        )
+    })?;
     serve(db, config, listener, shutdown).await
 }
 
@@ -66,11 +64,12 @@ pub async fn serve(
         .await
         .context("configure the NATS connection")?;
     let cancel = CancellationToken::new();
-    let relay = tokio::spawn(relay::run(db.clone(), nats.clone(), cancel.clone()));
-    let limits = Arc::new(limits::Limits::new(config.rates));
-    let sweeper = tokio::spawn(sweeper::run(
+    let relay = tokio::spawn(broker::relay::run(db.clone(), nats.clone(), cancel.clone()));
+    let limits = Arc::new(http::limits::Limits::new(config.rates));
+    let forget = limits.clone();
+    let sweeper = tokio::spawn(ops::sweeper::run(
         db.clone(),
-        limits.clone(),
+        move || forget.forget_idle(),
         config.session_idle_ms(),
         cancel.clone(),
     ));
@@ -85,22 +84,24 @@ pub async fn serve(
     }
     let search = Arc::new(search::Search::open(&data_dir.join("search"), db.clone())?);
     let write_barrier = Arc::new(tokio::sync::RwLock::new(()));
-    let control = tokio::spawn(control::run(
+    let control = tokio::spawn(ops::control::run(
         data_dir.clone(),
         db.clone(),
         write_barrier.clone(),
         cancel.clone(),
     ));
-    let state = state::AppState {
+    let config = Arc::new(config);
+    let matchmaker = domain::matchmaker::Matchmaker::new(db.clone(), nats.clone(), config.clone());
+    let state = http::state::AppState {
         db: db.clone(),
         nats: nats.clone(),
-        config: Arc::new(config),
-        user_locks: Arc::default(),
+        config,
+        matchmaker,
         search: search.clone(),
         write_barrier,
         limits,
     };
-    let app = routes::router(state);
+    let app = http::router(state);
     let stop = cancel.clone();
     tokio::spawn(async move {
         shutdown.await;
@@ -108,7 +109,7 @@ pub async fn serve(
     });
     if tls.enabled() {
         tracing::info!(%address, "plain HTTP redirects to HTTPS");
-        https::serve(&tls, &data_dir, app, listener, cancel.clone()).await?;
+        http::https::serve(&tls, &data_dir, app, listener, cancel.clone()).await?;
     } else {
         tracing::info!(%address, "listening");
         let stop = cancel.clone();

@@ -4,10 +4,10 @@ use crate::api::ApiClient;
 use crate::nats::NatsServer;
 use crate::poll::wait_until;
 use crate::process::{matcher_args, Proc};
-use comatching_server::admin::create_admin;
 use comatching_server::db::Db;
+use comatching_server::ops::admin::create_admin;
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use storage::broker::{MATCH_SUBJECT, USERS_STREAM};
@@ -138,6 +138,39 @@ impl TestApp {
             .await
             .expect("bind the same address");
         self.serve(db, listener);
+    }
+
+    /// The server's data directory (its sled database and search index).
+    pub fn server_data_dir(&self) -> &Path {
+        &self.server_config.data_dir
+    }
+
+    /// Runs `comatching-server ARGS --data-dir <the server's data directory>` with `stdin` as
+    /// its input, once the stopped server has let go of its database (the last handle closes
+    /// in the background, so a run that finds the lock still held is repeated); returns
+    /// (success, stdout and stderr).
+    pub async fn server_cli(&self, args: &[&str], stdin: &str) -> (bool, String) {
+        assert!(
+            self.server.is_none(),
+            "stop the server first: the command opens its database"
+        );
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.push("--data-dir".to_owned());
+        args.push(self.server_data_dir().display().to_string());
+        wait_until("the server's database to be free", DEADLINE, || {
+            let (args, stdin) = (args.clone(), stdin.to_owned());
+            async move {
+                let (ok, output) = tokio::task::spawn_blocking(move || {
+                    Proc::run("comatching-server", &args, &stdin)
+                })
+                .await
+                .expect("the command ran");
+                // sled's own words for a held lock (the error chain keeps them).
+                let locked = output.contains("could not acquire lock");
+                (!locked).then_some((ok, output))
+            }
+        })
+        .await
     }
 
     /// A new client with its own cookie jar.

@@ -1,4 +1,4 @@
-//! A real `nats-server -js` on a free port with its own store directory.
+//! A real nats-server with JetStream on a free port with its own store directory.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,14 @@ pub fn binary() -> PathBuf {
     PathBuf::from("nats-server")
 }
 
+/// The configuration [`NatsServer::start`] runs, shared with `scripts/run.sh`: loopback, and
+/// JetStream fsyncing every write as production's `deploy/nats-server.conf` does. Plain `-js`
+/// flags cannot ask for that; they leave the two-minute default, under which an acknowledged
+/// publish may not be on disk yet, and tests and benchmarks would not see what production does.
+fn local_config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/lib/nats-local.conf")
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -33,20 +41,15 @@ pub struct NatsServer {
     port: u16,
     store: tempfile::TempDir,
     child: Option<Child>,
-    /// A configuration file and the environment it reads, instead of plain `-js` flags.
-    config: Option<(PathBuf, Vec<(String, String)>)>,
+    /// The configuration file and the environment it reads.
+    config: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 impl NatsServer {
+    /// nats-server on `scripts/lib/nats-local.conf`: JetStream that fsyncs every write.
     pub fn start() -> Self {
-        let mut server = Self {
-            port: free_port(),
-            store: tempfile::tempdir().expect("temp dir"),
-            child: None,
-            config: None,
-        };
-        server.restart();
-        server
+        Self::start_with_config(&local_config(), &[])
     }
 
     /// nats-server on `config`, which reads `NATS_LISTEN` and `NATS_STORE_DIR` (set here) and
@@ -67,7 +70,8 @@ impl NatsServer {
             port,
             store,
             child: None,
-            config: Some((config.to_owned(), vars)),
+            config: config.to_owned(),
+            env: vars,
         };
         server.restart();
         server
@@ -86,28 +90,10 @@ impl NatsServer {
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "nats-server is already running");
         let log = std::fs::File::create(self.store.path().join("nats.log")).expect("log file");
-        let mut command = Command::new(binary());
-        match &self.config {
-            Some((config, vars)) => {
-                command
-                    .arg("-c")
-                    .arg(config)
-                    .envs(vars.iter().map(|(k, v)| (k, v)));
-            }
-            None => {
-                command
-                    .args([
-                        "-js",
-                        "-a",
-                        "127.0.0.1",
-                        "-p",
-                        &self.port.to_string(),
-                        "-sd",
-                    ])
-                    .arg(self.store.path().join("jetstream"));
-            }
-        }
-        let child = command
+        let child = Command::new(binary())
+            .arg("-c")
+            .arg(&self.config)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -155,7 +155,7 @@ async fn every_error_shows_a_korean_message_where_it_belongs() {
         .any(|c| c.name() == "session" && c.http_only() == Some(true)));
     let user = app
         .db()
-        .user_by_email(&comatching_server::account::Email::parse("new@test.ac.kr").unwrap())
+        .user_by_email(&comatching_server::model::account::Email::parse("new@test.ac.kr").unwrap())
         .unwrap()
         .unwrap();
     let admin = app.admin().await;

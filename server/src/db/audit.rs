@@ -4,8 +4,7 @@
 
 use super::charges::{ChargeRecord, ChargeStatus};
 use super::points::{EntryKind, LedgerEntry, PointsAccount, Reservation};
-use super::{decode, now_ms, Db};
-use crate::error::ApiResult;
+use super::{decode, key_id, now_ms, Db, DbResult};
 use serde::Serialize;
 use std::collections::HashMap;
 use storage::UserId;
@@ -24,17 +23,12 @@ const MAX_READS: usize = 5;
 impl Db {
     /// Runs the check. `in_flight_ms`: reservations younger than this belong to requests in
     /// flight (a running server); `None` means none can be (a stopped server's data).
-    pub fn audit(&self, in_flight_ms: Option<i64>) -> ApiResult<AuditReport> {
+    pub fn audit(&self, in_flight_ms: Option<i64>) -> DbResult<AuditReport> {
         let mut violations = Vec::new();
         let mut credits: HashMap<String, usize> = HashMap::new();
         let mut users_checked = 0;
-        for item in self.users.iter() {
-            let (key, _) = item?;
-            let user = UserId(u64::from_be_bytes(
-                key.as_ref()
-                    .try_into()
-                    .map_err(|_| anyhow::anyhow!("bad user key"))?,
-            ));
+        for user in self.all_users() {
+            let user = user?.id;
             users_checked += 1;
             let (account, entries) = self.consistent_ledger(user)?;
             check_entries(user, &account, &entries, &mut violations);
@@ -52,13 +46,14 @@ impl Db {
     }
 
     /// The account and its entries as of one moment (re-read if it moved meanwhile).
-    fn consistent_ledger(&self, user: UserId) -> ApiResult<(PointsAccount, Vec<LedgerEntry>)> {
+    fn consistent_ledger(&self, user: UserId) -> DbResult<(PointsAccount, Vec<LedgerEntry>)> {
         let mut read = 0;
         loop {
             let before = self.account(user)?;
             let mut entries: Vec<LedgerEntry> = Vec::new();
             for item in self.ledger.scan_prefix(user.to_be_bytes()) {
-                entries.push(decode(&item?.1)?);
+                let (key, bytes) = item?;
+                entries.push(decode("ledger", &key, &bytes)?);
             }
             read += 1;
             if self.account(user)? == before || read == MAX_READS {
@@ -71,9 +66,10 @@ impl Db {
         &self,
         credits: &mut HashMap<String, usize>,
         violations: &mut Vec<String>,
-    ) -> ApiResult<()> {
+    ) -> DbResult<()> {
         for item in self.charges.iter() {
-            let charge: ChargeRecord = decode(&item?.1)?;
+            let (key, bytes) = item?;
+            let charge: ChargeRecord = decode("charges", &key, &bytes)?;
             let credited = credits.remove(&charge.id.to_string()).unwrap_or(0);
             let expected = usize::from(charge.status == ChargeStatus::Approved);
             if credited != expected {
@@ -95,11 +91,12 @@ impl Db {
         &self,
         in_flight_ms: Option<i64>,
         violations: &mut Vec<String>,
-    ) -> ApiResult<()> {
+    ) -> DbResult<()> {
         let mut held: HashMap<UserId, u64> = HashMap::new();
         let now = now_ms();
         for item in self.reservations.iter() {
-            let reservation: Reservation = decode(&item?.1)?;
+            let (key, bytes) = item?;
+            let reservation: Reservation = decode("reservations", &key, &bytes)?;
             *held.entry(reservation.user).or_default() += reservation.amount;
             let in_flight = in_flight_ms.is_some_and(|limit| now - reservation.at_ms < limit);
             if !in_flight {
@@ -111,12 +108,8 @@ impl Db {
         }
         for item in self.accounts.iter() {
             let (key, bytes) = item?;
-            let account: PointsAccount = decode(&bytes)?;
-            let user = UserId(u64::from_be_bytes(
-                key.as_ref()
-                    .try_into()
-                    .map_err(|_| anyhow::anyhow!("bad account key"))?,
-            ));
+            let account: PointsAccount = decode("accounts", &key, &bytes)?;
+            let user = UserId(key_id("accounts", &key)?);
             let reservations = held.get(&user).copied().unwrap_or(0);
             // A running server may move between the two reads: only a stopped one is exact.
             if in_flight_ms.is_none() && account.reserved != reservations {

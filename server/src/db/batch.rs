@@ -13,14 +13,21 @@
 //! change only once it is on disk. Changes that queue up during the flush form the next batch:
 //! one flush serves them all, and a request waits for one hand-off instead of two (to the
 //! writer, then to a separate flusher).
+//!
+//! A step that changes a user says so ([`Tx::user_changed`]); the batch then bumps the user
+//! generation in the same transaction and, once flushed, sends one [`UserChange`].
 
-use super::{Db, TxResult};
-use crate::error::{ApiError, ApiResult};
+use super::signals::{self, Signals, UserChange};
+use super::{Db, DbError, DbResult, TxResult};
 use sled::transaction::TransactionalTree;
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use sled::transaction::{
+    ConflictableTransactionError, TransactionError, Transactional, UnabortableTransactionError,
+};
 use std::any::Any;
 use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use storage::UserId;
 use tokio::sync::{mpsc, oneshot};
 
 /// Steps in one transaction at most: bounds the transaction's memory and a step's wait.
@@ -30,7 +37,7 @@ const MAX_QUEUED: usize = 4096;
 
 type Value = Box<dyn Any + Send>;
 type Step = Box<dyn Fn(&Tx<'_>) -> TxResult<Value> + Send>;
-type Reply = oneshot::Sender<ApiResult<Value>>;
+type Reply = oneshot::Sender<DbResult<Value>>;
 
 struct Job {
     step: Step,
@@ -39,15 +46,20 @@ struct Job {
 
 macro_rules! batch_trees {
     ($($name:ident),+ $(,)?) => {
-        /// Every tree of the database, as seen inside one batched transaction.
+        /// Every tree of the database, as seen inside one batched transaction, and the users
+        /// its steps changed.
         pub struct Tx<'a> {
             $(pub $name: &'a TransactionalTree,)+
+            changed: RefCell<Vec<UserId>>,
         }
 
         impl<'a> Tx<'a> {
             fn new(views: &'a [TransactionalTree]) -> Self {
                 let mut views = views.iter();
-                Self { $($name: views.next().expect("a view per tree"),)+ }
+                Self {
+                    $($name: views.next().expect("a view per tree"),)+
+                    changed: RefCell::default(),
+                }
             }
         }
 
@@ -76,9 +88,29 @@ batch_trees!(
     user_charges,
     pending_charges,
     pending_by_user,
-    idempotency,
+    match_replies,
     ops_audit,
+    meta,
 );
+
+impl Tx<'_> {
+    /// Marks `user` as changed by this step: subscribers hear of it after the commit.
+    pub fn user_changed(&self, user: UserId) {
+        self.changed.borrow_mut().push(user);
+    }
+
+    /// Moves the user generation on if a step changed a user; returns the change to send.
+    fn finish(&self) -> Result<Option<UserChange>, UnabortableTransactionError> {
+        let mut users = self.changed.take();
+        if users.is_empty() {
+            return Ok(None);
+        }
+        users.sort_unstable();
+        users.dedup();
+        let generation = signals::bump_in(self.meta)?;
+        Ok(Some(UserChange { generation, users }))
+    }
+}
 
 /// The queue into the writer thread. Dropping it closes the queue and waits for the thread,
 /// so the database can be opened again as soon as its [`Db`] is gone.
@@ -113,16 +145,17 @@ impl Writer {
     pub fn start(db: &mut Db, jobs: Jobs) -> std::io::Result<()> {
         let trees = ordered_trees(db);
         let sled = db.db.clone();
+        let signals = db.signals.clone();
         let thread = std::thread::Builder::new()
             .name("sled-writer".into())
-            .spawn(move || run(&sled, &trees, jobs.0))?;
+            .spawn(move || run(&sled, &trees, &signals, jobs.0))?;
         db.writer.thread = Some(thread);
         Ok(())
     }
 
     /// Runs `step` in the next batch and returns its value once that batch has committed and
     /// is on disk.
-    pub async fn write<T, F>(&self, step: F) -> ApiResult<T>
+    pub async fn write<T, F>(&self, step: F) -> DbResult<T>
     where
         T: Send + 'static,
         F: Fn(&Tx<'_>) -> TxResult<T> + Send + 'static,
@@ -132,17 +165,15 @@ impl Writer {
         let jobs = self.jobs.as_ref().expect("open until dropped");
         jobs.send(Job { step, reply })
             .await
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the writer thread has stopped")))?;
-        let value = answer
-            .await
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("the writer dropped a step")))??;
+            .map_err(|_| DbError::WriterStopped)?;
+        let value = answer.await.map_err(|_| DbError::WriterStopped)??;
         Ok(*value
             .downcast::<T>()
             .expect("a step's value has the step's type"))
     }
 }
 
-fn run(db: &sled::Db, trees: &[sled::Tree], mut jobs: mpsc::Receiver<Job>) {
+fn run(db: &sled::Db, trees: &[sled::Tree], signals: &Signals, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(job) = jobs.blocking_recv() {
         batch.push(job);
@@ -154,29 +185,38 @@ fn run(db: &sled::Db, trees: &[sled::Tree], mut jobs: mpsc::Receiver<Job>) {
         }
         metrics::histogram!("db_batch_steps").record(batch.len() as f64);
         let started = std::time::Instant::now();
-        let committed = commit(trees, &mut batch);
+        let (committed, change) = commit(trees, &mut batch);
         metrics::histogram!("db_batch_seconds").record(started.elapsed().as_secs_f64());
         assert!(
             batch.is_empty(),
             "every step of a batch is committed or answered"
         );
-        answer_committed(db, committed);
+        answer_committed(db, committed, change, signals);
     }
 }
 
-/// Flushes what the batch committed, then answers its steps. If the flush fails they get an
-/// internal error: their changes may be lost in a crash, so they are not reported as done.
-fn answer_committed(db: &sled::Db, committed: Vec<(Reply, Value)>) {
+/// Flushes what the batch committed, signals its user change, then answers its steps. If the
+/// flush fails they get an error: their changes may be lost in a crash, so they are not
+/// reported as done (and nothing is signalled: derived data catches up at the next start).
+fn answer_committed(
+    db: &sled::Db,
+    committed: Vec<(Reply, Value)>,
+    change: Option<UserChange>,
+    signals: &Signals,
+) {
     if committed.is_empty() {
         return;
     }
     let started = std::time::Instant::now();
-    let flushed = db.flush().map_err(|e| e.to_string());
+    let flushed = db.flush().map_err(Arc::new);
     metrics::histogram!("db_flush_seconds").record(started.elapsed().as_secs_f64());
+    if let (Ok(_), Some(change)) = (&flushed, &change) {
+        signals.emit(change);
+    }
     for (reply, value) in committed {
         let answer = match &flushed {
             Ok(_) => Ok(value),
-            Err(e) => Err(ApiError::Internal(anyhow::anyhow!("flush failed: {e}"))),
+            Err(e) => Err(DbError::Flush(e.clone())),
         };
         let _ = reply.send(answer);
     }
@@ -185,19 +225,17 @@ fn answer_committed(db: &sled::Db, committed: Vec<(Reply, Value)>) {
 /// Runs one step; a step that panics is aborted with an internal error instead of taking
 /// the writer thread (and every later change) down with it.
 fn run_step(step: &Step, tx: &Tx<'_>) -> TxResult<Value> {
-    std::panic::catch_unwind(AssertUnwindSafe(|| step(tx))).unwrap_or_else(|_| {
-        let error = anyhow::anyhow!("a write step panicked");
-        Err(ConflictableTransactionError::Abort(ApiError::Internal(
-            error,
-        )))
-    })
+    std::panic::catch_unwind(AssertUnwindSafe(|| step(tx))).unwrap_or(Err(
+        ConflictableTransactionError::Abort(DbError::StepPanicked),
+    ))
 }
 
 /// Commits `batch`: answers the steps that failed at once and returns the committed ones with
-/// their values, to be answered after the flush. Each rerun removes one aborted step, so this
-/// runs the transaction at most `batch.len() + 1` times.
-fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> Vec<(Reply, Value)> {
+/// their values, to be answered after the flush, and the users they changed. Each rerun
+/// removes one aborted step, so this runs the transaction at most `batch.len() + 1` times.
+fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> (Vec<(Reply, Value)>, Option<UserChange>) {
     let mut committed = Vec::with_capacity(batch.len());
+    let change = RefCell::new(None);
     while !batch.is_empty() {
         let values = RefCell::new(Vec::with_capacity(batch.len()));
         let result = trees.transaction(|views| {
@@ -218,6 +256,7 @@ fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> Vec<(Reply, Value)> {
                     }
                 }
             }
+            *change.borrow_mut() = tx.finish()?;
             Ok(())
         });
         match result {
@@ -229,21 +268,22 @@ fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> Vec<(Reply, Value)> {
                 let _ = batch.remove(index).reply.send(Err(error));
             }
             Err(TransactionError::Storage(e)) => {
-                let message = e.to_string();
+                let shared = Arc::new(e);
                 for job in batch.drain(..) {
-                    let error = anyhow::anyhow!("a batched transaction failed: {message}");
-                    let _ = job.reply.send(Err(ApiError::Internal(error)));
+                    let _ = job.reply.send(Err(DbError::Batch(shared.clone())));
                 }
+                change.take();
             }
         }
     }
-    committed
+    (committed, change.into_inner())
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::abort;
     use super::*;
+    use crate::db::DbError;
 
     /// Steps that arrive together share a transaction: each sees the writes before it, and an
     /// aborted step's writes never land while the others' do.
@@ -260,7 +300,7 @@ mod tests {
                     .insert(&b"counter"[..], &(before + 1).to_be_bytes())?;
                 tx.ops_audit.insert(&i.to_be_bytes(), &[])?;
                 if i % 7 == 0 {
-                    return Err(abort(ApiError::NotFound));
+                    return Err(abort(DbError::NotFound("step")));
                 }
                 assert!(i != 13, "a bug in one step");
                 Ok(before)
@@ -272,8 +312,8 @@ mod tests {
         for (i, result) in results.iter().enumerate() {
             match result {
                 Ok(_) => assert!(committed.contains(&(i as u64))),
-                Err(ApiError::NotFound) => assert_eq!(i % 7, 0),
-                Err(ApiError::Internal(_)) => assert_eq!(i, 13),
+                Err(DbError::NotFound(_)) => assert_eq!(i % 7, 0),
+                Err(DbError::StepPanicked) => assert_eq!(i, 13),
                 Err(other) => panic!("step {i}: {other}"),
             }
         }

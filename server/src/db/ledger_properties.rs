@@ -1,10 +1,9 @@
 //! Property test: a random mixed workload of charges, decisions, corrections and matches, run
 //! concurrently, always leaves a ledger the audit accepts and conserves every point.
 
-use super::charges::ChargeStatus;
+use super::charges::{ChargeStatus, Decision};
 use super::matches::{Proposal, Spend};
-use super::Db;
-use crate::error::ApiError;
+use super::{Db, DbError};
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
@@ -77,8 +76,8 @@ fn profile(gender: Gender) -> Profile {
 async fn users(db: &Db) -> Vec<UserId> {
     let mut ids = Vec::new();
     for i in 0..6 {
-        let email = crate::account::Email::parse(&format!("p{i}@x.kr")).unwrap();
-        let nickname = crate::account::Nickname::parse(&format!("p{i}")).unwrap();
+        let email = crate::model::account::Email::parse(&format!("p{i}@x.kr")).unwrap();
+        let nickname = crate::model::account::Nickname::parse(&format!("p{i}")).unwrap();
         let user = db
             .create_user(&email, &nickname, "hash".into())
             .await
@@ -109,17 +108,12 @@ async fn run(db: &Db, users: &[UserId], charges: &Mutex<Vec<u64>>, flows: &Flows
             }) else {
                 return;
             };
-            let (to, owner) = match to {
-                0 => (ChargeStatus::Approved, admin),
-                1 => (ChargeStatus::Rejected, admin),
-                _ => (
-                    ChargeStatus::Cancelled,
-                    db.charge(id).unwrap().unwrap().user_id,
-                ),
+            let (decision, by) = match to {
+                0 => (Decision::Approve, admin),
+                1 => (Decision::Reject, admin),
+                _ => (Decision::Cancel, db.charge(id).unwrap().unwrap().user_id),
             };
-            let _ = db
-                .decide_charge(id, to, owner, to == ChargeStatus::Cancelled)
-                .await;
+            let _ = db.decide_charge(id, decision, by).await;
         }
         Op::Adjust { user, delta } if delta != 0 => {
             if db
@@ -145,7 +139,7 @@ async fn run(db: &Db, users: &[UserId], charges: &Mutex<Vec<u64>>, flows: &Flows
             let price = if important { 1_300 } else { 1_000 };
             let reservation = match db.reserve(me, price).await {
                 Ok(reservation) => reservation,
-                Err(ApiError::InsufficientPoints) => return,
+                Err(DbError::InsufficientPoints) => return,
                 Err(e) => panic!("reserve: {e}"),
             };
             let options = MatchOptions::default();
@@ -161,11 +155,7 @@ async fn run(db: &Db, users: &[UserId], charges: &Mutex<Vec<u64>>, flows: &Flows
                 refund,
                 idempotency: None,
             };
-            match db
-                .record_match(proposal, spend, |_, _| serde_json::Value::Null)
-                .await
-                .unwrap()
-            {
+            match db.record_match(proposal, spend).await.unwrap() {
                 Ok(_) => {
                     flows.spent.fetch_add(price as i64, Ordering::SeqCst);
                     flows.refunded.fetch_add(refund as i64, Ordering::SeqCst);

@@ -1,11 +1,13 @@
 //! Match history: each match once, indexed by requester, by pair (both directions, for
 //! exclusion) and by the one who was picked.
 
-use super::idempotency::{self, SavedReply};
+use super::error::key_text;
+use super::idempotency::{self, KeyedRequest, SavedOutcome};
 use super::points::{self, EntryKind, LedgerTx, Reservation};
 use super::users::{read_in, UserRecord};
-use super::{abort, decode, encode, now_ms, pair_key, pair_second, Db, TxResult};
-use crate::error::{ApiError, ApiResult};
+use super::{
+    abort, decode, encode, now_ms, pair_key, pair_second, Db, DbError, DbResult, TxResult,
+};
 use serde::{Deserialize, Serialize};
 use sled::transaction::TransactionalTree;
 use std::sync::atomic::Ordering;
@@ -65,8 +67,8 @@ pub struct Spend {
     pub reservation: Reservation,
     /// Given back at once (the important-option surcharge when nobody passed it).
     pub refund: u64,
-    /// `(Idempotency-Key, request fingerprint)` to save the reply under.
-    pub idempotency: Option<(String, String)>,
+    /// The `Idempotency-Key` to save the outcome under.
+    pub idempotency: Option<KeyedRequest>,
 }
 
 /// Turns the reservation into a `MATCH` entry (and a `REFUND`); returns the balance after.
@@ -77,15 +79,23 @@ fn charge_in(
     match_id: u64,
 ) -> TxResult<u64> {
     let reservation = &spend.reservation;
-    if reservations.get(reservation.id.to_be_bytes())?.is_none() {
-        return Err(abort(anyhow::anyhow!(
-            "reservation {} vanished",
+    let corrupt = |what: &str| {
+        abort(DbError::Corrupt(format!(
+            "reservation {}: {what}",
             reservation.id
-        )));
+        )))
+    };
+    if reservations.get(reservation.id.to_be_bytes())?.is_none() {
+        return Err(corrupt("vanished before it was spent"));
     }
     points::release_in(ledger.accounts, reservations, reservation.id)?;
-    let price = i64::try_from(reservation.amount).map_err(|_| abort(anyhow::anyhow!("price")))?;
-    let gone = || ApiError::Internal(anyhow::anyhow!("a reserved price could not be spent"));
+    let price = i64::try_from(reservation.amount).map_err(|_| corrupt("price out of range"))?;
+    let gone = || {
+        DbError::Corrupt(format!(
+            "the price reserved by {} could not be spent",
+            reservation.id
+        ))
+    };
     let (_, mut account) = ledger.post(
         reservation.user,
         EntryKind::Match,
@@ -95,7 +105,7 @@ fn charge_in(
         gone,
     )?;
     if spend.refund > 0 {
-        let refund = i64::try_from(spend.refund).map_err(|_| abort(anyhow::anyhow!("refund")))?;
+        let refund = i64::try_from(spend.refund).map_err(|_| corrupt("refund out of range"))?;
         (_, account) = ledger.post(
             reservation.user,
             EntryKind::Refund,
@@ -117,7 +127,7 @@ fn still_pickable(candidate: &UserRecord, requester: &UserRecord) -> bool {
 
 impl Db {
     /// Ids of everyone matched with `user`, in either direction.
-    pub fn partners_of(&self, user: UserId) -> ApiResult<Vec<UserId>> {
+    pub fn partners_of(&self, user: UserId) -> DbResult<Vec<UserId>> {
         let mut partners = Vec::new();
         for item in self.partners.scan_prefix(user.to_be_bytes()) {
             let (key, _) = item?;
@@ -127,26 +137,21 @@ impl Db {
     }
 
     /// Records a match of `requester` with `candidate` and turns the reservation into a
-    /// `MATCH` spend (plus a `REFUND` when `spend.refund` > 0), in one transaction. The reply
-    /// `reply` builds is saved under the idempotency key in the same transaction. Refused
-    /// (nothing written) when the candidate is no longer pickable or the pair already exists.
-    pub async fn record_match(
-        &self,
-        proposal: Proposal,
-        spend: Spend,
-        reply: impl Fn(&MatchRecord, u64) -> serde_json::Value + Send + 'static,
-    ) -> ApiResult<RecordOutcome> {
+    /// `MATCH` spend (plus a `REFUND` when `spend.refund` > 0), in one transaction. The outcome
+    /// is saved under the idempotency key in the same transaction. Refused (nothing written)
+    /// when the candidate is no longer pickable or the pair already exists.
+    pub async fn record_match(&self, proposal: Proposal, spend: Spend) -> DbResult<RecordOutcome> {
         let id = self.generate_id()?;
         let outcome = self
             .write(move |tx| {
                 let (users, matches, user_matches) = (tx.users, tx.matches, tx.user_matches);
                 let (partners, picked_me, reservations) =
                     (tx.partners, tx.picked_me, tx.reservations);
-                let (accounts, ledger, idempotency) = (tx.accounts, tx.ledger, tx.idempotency);
+                let (accounts, ledger, replies) = (tx.accounts, tx.ledger, tx.match_replies);
                 let (requester, candidate) = (proposal.requester, proposal.candidate);
                 let me = read_in(users, requester)?
                     .filter(|u| !u.withdrawn)
-                    .ok_or_else(|| abort(ApiError::Unauthenticated))?;
+                    .ok_or_else(|| abort(DbError::UserGone(requester)))?;
                 let Some(partner) = read_in(users, candidate)?.filter(|c| still_pickable(c, &me))
                 else {
                     return Ok(Err(Rejected::CandidateGone));
@@ -176,14 +181,12 @@ impl Db {
                 partners.insert(&pair_key(requester.0, candidate.0), &id.to_be_bytes())?;
                 partners.insert(&pair_key(candidate.0, requester.0), &id.to_be_bytes())?;
                 picked_me.insert(&pair_key(candidate.0, id), &[])?;
-                if let Some((key, fingerprint)) = &spend.idempotency {
-                    let saved = SavedReply {
-                        fingerprint: fingerprint.to_owned(),
-                        status: 201,
-                        body: reply(&record, balance),
-                        at_ms: record.at_ms,
+                if let Some(request) = &spend.idempotency {
+                    let outcome = SavedOutcome::Matched {
+                        match_id: id,
+                        balance,
                     };
-                    idempotency::save_in(idempotency, requester, key, &saved)?;
+                    idempotency::save_in(replies, requester, request, outcome)?;
                 }
                 Ok(Ok((record, balance)))
             })
@@ -195,7 +198,7 @@ impl Db {
     }
 
     /// `user`'s matches as requester, newest first.
-    pub fn matches_of(&self, user: UserId) -> ApiResult<Vec<MatchRecord>> {
+    pub fn matches_of(&self, user: UserId) -> DbResult<Vec<MatchRecord>> {
         let mut records = Vec::new();
         for item in self
             .user_matches
@@ -204,29 +207,54 @@ impl Db {
             .take(MAX_LISTED_MATCHES)
         {
             let (key, _) = item?;
-            let id = pair_second(&key).ok_or_else(|| anyhow::anyhow!("bad match index key"))?;
-            let bytes = self
-                .matches
-                .get(id.to_be_bytes())?
-                .ok_or_else(|| anyhow::anyhow!("match {id} is indexed but missing"))?;
-            records.push(decode(&bytes)?);
+            let id = pair_second(&key)
+                .ok_or_else(|| DbError::Corrupt(format!("user_matches key {}", key_text(&key))))?;
+            let record = self
+                .match_record(id)?
+                .ok_or_else(|| DbError::Corrupt(format!("match {id} is indexed but missing")))?;
+            records.push(record);
         }
         Ok(records)
     }
 
+    /// One match by its id.
+    pub fn match_record(&self, id: u64) -> DbResult<Option<MatchRecord>> {
+        let key = id.to_be_bytes();
+        self.matches
+            .get(key)?
+            .map(|bytes| decode("matches", &key, &bytes))
+            .transpose()
+    }
+
+    /// Every match, oldest first (the training export).
+    pub fn all_matches(&self) -> impl Iterator<Item = DbResult<MatchRecord>> + '_ {
+        self.matches.iter().map(|item| {
+            let (key, bytes) = item?;
+            decode("matches", &key, &bytes)
+        })
+    }
+
+    /// Matches from the newest back, while `keep` says so (today's matches, for stats).
+    pub fn newest_matches(&self) -> impl Iterator<Item = DbResult<MatchRecord>> + '_ {
+        self.matches.iter().rev().map(|item| {
+            let (key, bytes) = item?;
+            decode("matches", &key, &bytes)
+        })
+    }
+
     /// How many matches `user` asked for and got.
-    pub fn match_count(&self, user: UserId) -> ApiResult<usize> {
+    pub fn match_count(&self, user: UserId) -> DbResult<usize> {
         count_prefix(&self.user_matches, user)
     }
 
     /// How many times others were matched with `user`.
-    pub fn picked_me_count(&self, user: UserId) -> ApiResult<usize> {
+    pub fn picked_me_count(&self, user: UserId) -> DbResult<usize> {
         count_prefix(&self.picked_me, user)
     }
 }
 
 /// How many keys of `tree` start with `user`'s id.
-fn count_prefix(tree: &sled::Tree, user: UserId) -> ApiResult<usize> {
+fn count_prefix(tree: &sled::Tree, user: UserId) -> DbResult<usize> {
     let mut count = 0;
     for item in tree.scan_prefix(user.to_be_bytes()) {
         item?;

@@ -1,14 +1,17 @@
 //! The server's sled database: the source of truth for users, sessions, matches and the outbox.
 //!
-//! Every change that touches more than one key is a step run by [`Db::write`]: the writer
-//! thread runs the steps that arrive together in one sled transaction and one flush
-//! ([`batch`]), so a step's result is on disk when it returns. The few single-key changes
-//! made outside it (ending a session, saving a refused match's reply) call [`Db::durable`]
-//! before they are reported.
+//! Only this module opens sled trees. Every change that touches more than one key is a step
+//! run by `Db::write`: the writer thread runs the steps that arrive together in one sled
+//! transaction and one flush ([`batch`]), so a step's result is on disk when it returns. A
+//! step that changes a user says so on its transaction, and after the commit the database
+//! sends one [`UserChange`] to its subscribers (search) and wakes the outbox relay
+//! ([`signals`]). Errors are [`DbError`]: refusals as variants, failures with their cause.
 
 pub mod audit;
+mod backup;
 mod batch;
 pub mod charges;
+mod error;
 pub mod idempotency;
 #[cfg(test)]
 mod ledger_properties;
@@ -17,39 +20,53 @@ pub mod ops_audit;
 pub mod outbox;
 pub mod points;
 pub mod sessions;
+mod signals;
 pub mod stats;
 pub mod users;
 
-use crate::error::{ApiError, ApiResult};
-use anyhow::Context;
-pub use batch::Tx;
-use batch::Writer;
+pub use backup::restore;
+use batch::{Tx, Writer};
+use error::key_text;
+pub use error::{DbError, DbResult};
 use rand::RngCore;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use signals::Signals;
+pub use signals::UserChange;
 use sled::transaction::ConflictableTransactionError;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
-/// A transaction step's result: abort with an [`ApiError`] or let sled retry on conflict.
-pub type TxResult<T> = Result<T, ConflictableTransactionError<ApiError>>;
+/// A transaction step's result: abort with a [`DbError`] or let sled retry on conflict.
+type TxResult<T> = Result<T, ConflictableTransactionError<DbError>>;
 
 /// Aborts a transaction with `error`.
-pub fn abort(error: impl Into<ApiError>) -> ConflictableTransactionError<ApiError> {
+fn abort(error: impl Into<DbError>) -> ConflictableTransactionError<DbError> {
     ConflictableTransactionError::Abort(error.into())
 }
 
 /// Records are JSON in sled: small, and new fields can be added with `#[serde(default)]`.
-pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("records serialize")
 }
 
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .context("a stored record does not decode")
-        .map_err(ApiError::Internal)
+/// Decodes the record stored under `key` in `tree`; a failure names both.
+fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> DbResult<T> {
+    serde_json::from_slice(bytes).map_err(|source| DbError::Decode {
+        tree,
+        key: key_text(key),
+        source,
+    })
+}
+
+/// Reads an 8-byte big-endian id from a key of `tree`.
+fn key_id(tree: &str, key: &[u8]) -> DbResult<u64> {
+    key.get(..8)
+        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| DbError::Corrupt(format!("a key of {tree} is not an id: {}", key_text(key))))
 }
 
 /// sled's page cache (its default is 1 GiB). sled counts pages at their size on disk; in memory
@@ -64,92 +81,85 @@ pub struct Counters {
     pub matches: AtomicU64,
 }
 
-/// The open database and its trees.
+/// The open database. Its trees are private: every change goes through a method here, so
+/// each one is a batched transaction and every change to a user is signalled (see [`signals`]).
 pub struct Db {
     db: sled::Db,
-    pub users: sled::Tree,
-    pub emails: sled::Tree,
-    pub nicknames: sled::Tree,
-    pub sessions: sled::Tree,
-    pub user_sessions: sled::Tree,
-    pub outbox: sled::Tree,
-    pub matches: sled::Tree,
-    pub user_matches: sled::Tree,
-    pub partners: sled::Tree,
-    pub picked_me: sled::Tree,
-    pub accounts: sled::Tree,
-    pub ledger: sled::Tree,
-    pub reservations: sled::Tree,
-    pub charges: sled::Tree,
-    pub user_charges: sled::Tree,
-    pub pending_charges: sled::Tree,
-    pub pending_by_user: sled::Tree,
-    pub idempotency: sled::Tree,
-    pub ops_audit: sled::Tree,
+    users: sled::Tree,
+    emails: sled::Tree,
+    nicknames: sled::Tree,
+    sessions: sled::Tree,
+    user_sessions: sled::Tree,
+    outbox: sled::Tree,
+    matches: sled::Tree,
+    user_matches: sled::Tree,
+    partners: sled::Tree,
+    picked_me: sled::Tree,
+    accounts: sled::Tree,
+    ledger: sled::Tree,
+    reservations: sled::Tree,
+    charges: sled::Tree,
+    user_charges: sled::Tree,
+    pending_charges: sled::Tree,
+    pending_by_user: sled::Tree,
+    match_replies: sled::Tree,
+    ops_audit: sled::Tree,
+    meta: sled::Tree,
     writer: Writer,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
     instance: String,
-    pub counters: Counters,
-    /// Woken after every commit that adds to the outbox.
-    pub outbox_added: Arc<Notify>,
+    counters: Counters,
+    signals: Arc<Signals>,
 }
 
 impl Db {
     /// Opens (or creates) the database in `dir`. Must be called inside a tokio runtime.
-    pub fn open(dir: &Path) -> anyhow::Result<Arc<Self>> {
+    pub fn open(dir: &Path) -> DbResult<Arc<Self>> {
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(CACHE_BYTES)
-            .open()
-            .with_context(|| {
-                format!(
-                    "open the database in {} (is another server using it?)",
-                    dir.display()
-                )
-            })?;
-        let tree = |name: &str| {
-            db.open_tree(name)
-                .with_context(|| format!("open tree {name}"))
-        };
+            .open()?;
         let instance = instance_id(&db)?;
         let (writer, jobs) = batch::channel();
         let mut this = Self {
-            users: tree("users")?,
-            emails: tree("emails")?,
-            nicknames: tree("nicknames")?,
-            sessions: tree("sessions")?,
-            user_sessions: tree("user_sessions")?,
-            outbox: tree("outbox")?,
-            matches: tree("matches")?,
-            user_matches: tree("user_matches")?,
-            partners: tree("partners")?,
-            picked_me: tree("picked_me")?,
-            accounts: tree("accounts")?,
-            ledger: tree("ledger")?,
-            reservations: tree("reservations")?,
-            charges: tree("charges")?,
-            user_charges: tree("user_charges")?,
-            pending_charges: tree("pending_charges")?,
-            pending_by_user: tree("pending_by_user")?,
-            idempotency: tree("idempotency")?,
-            ops_audit: tree("ops_audit")?,
+            users: db.open_tree("users")?,
+            emails: db.open_tree("emails")?,
+            nicknames: db.open_tree("nicknames")?,
+            sessions: db.open_tree("sessions")?,
+            user_sessions: db.open_tree("user_sessions")?,
+            outbox: db.open_tree("outbox")?,
+            matches: db.open_tree("matches")?,
+            user_matches: db.open_tree("user_matches")?,
+            partners: db.open_tree("partners")?,
+            picked_me: db.open_tree("picked_me")?,
+            accounts: db.open_tree("accounts")?,
+            ledger: db.open_tree("ledger")?,
+            reservations: db.open_tree("reservations")?,
+            charges: db.open_tree("charges")?,
+            user_charges: db.open_tree("user_charges")?,
+            pending_charges: db.open_tree("pending_charges")?,
+            pending_by_user: db.open_tree("pending_by_user")?,
+            match_replies: db.open_tree("match_replies")?,
+            ops_audit: db.open_tree("ops_audit")?,
+            meta: db.open_tree("meta")?,
             writer,
             db,
             instance,
             counters: Counters::default(),
-            outbox_added: Arc::new(Notify::new()),
+            signals: Arc::default(),
         };
-        Writer::start(&mut this, jobs).context("start the writer thread")?;
+        // Saved match replies of the format before typed replies: a day's worth at most.
+        this.db.drop_tree("idempotency")?;
+        Writer::start(&mut this, jobs)
+            .map_err(|e| DbError::Corrupt(format!("start the writer thread: {e}")))?;
         this.seed_counters()?;
         Ok(Arc::new(this))
     }
 
-    fn seed_counters(&self) -> anyhow::Result<()> {
+    fn seed_counters(&self) -> DbResult<()> {
         let mut active = 0;
-        for entry in self.users.iter() {
-            let (_, bytes) = entry?;
-            let user: users::UserRecord = decode(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
-            active += u64::from(!user.withdrawn);
+        for user in self.all_users() {
+            active += u64::from(!user?.withdrawn);
         }
         self.counters.users.store(active, Ordering::Relaxed);
         self.counters
@@ -160,13 +170,13 @@ impl Db {
 
     /// Waits until everything written so far is on disk: an empty step, so it shares the
     /// writer's next batch and flush with whatever else is waiting.
-    pub async fn durable(&self) -> ApiResult<()> {
+    async fn durable(&self) -> DbResult<()> {
         self.write(|_| Ok(())).await
     }
 
     /// Runs `step` inside the next batched transaction (see [`batch`]) and returns its value
     /// once committed and on disk.
-    pub async fn write<T, F>(&self, step: F) -> ApiResult<T>
+    async fn write<T, F>(&self, step: F) -> DbResult<T>
     where
         T: Send + 'static,
         F: Fn(&Tx<'_>) -> TxResult<T> + Send + 'static,
@@ -174,30 +184,44 @@ impl Db {
         self.writer.write(step).await
     }
 
-    /// Flushes now (shutdown).
-    pub fn flush(&self) -> sled::Result<usize> {
-        self.db.flush()
+    /// Flushes now (shutdown, the command line).
+    pub fn flush(&self) -> DbResult<()> {
+        self.db.flush()?;
+        Ok(())
     }
 
     pub fn instance(&self) -> &str {
         &self.instance
     }
 
-    /// Every tree's name, the default tree included (for backups).
-    pub fn tree_names(&self) -> Vec<sled::IVec> {
-        self.db.tree_names()
+    /// Landing-page counts.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
     }
 
-    pub fn open_tree(&self, name: &[u8]) -> sled::Result<sled::Tree> {
-        self.db.open_tree(name)
+    /// Calls `listener` after every committed change to one or more users (from the writer
+    /// thread: it must not block). Search subscribes here.
+    pub fn on_user_change(&self, listener: impl Fn(&UserChange) + Send + Sync + 'static) {
+        self.signals.subscribe(listener);
     }
 
-    pub fn generate_id(&self) -> sled::Result<u64> {
-        self.db.generate_id()
+    /// How many batches have changed a user since the database was made; stored with the
+    /// changes themselves, so derived data (the search index) can tell whether it is behind.
+    pub fn user_generation(&self) -> DbResult<u64> {
+        signals::generation(&self.meta)
+    }
+
+    /// Woken after every commit that changed a user (and so may have queued an event).
+    pub fn outbox_added(&self) -> &Notify {
+        &self.signals.outbox_added
+    }
+
+    fn generate_id(&self) -> DbResult<u64> {
+        Ok(self.db.generate_id()?)
     }
 }
 
-fn instance_id(db: &sled::Db) -> anyhow::Result<String> {
+fn instance_id(db: &sled::Db) -> DbResult<String> {
     const KEY: &[u8] = b"instance";
     if let Some(existing) = db.get(KEY)? {
         return Ok(String::from_utf8_lossy(&existing).into_owned());
@@ -216,7 +240,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// Two big-endian ids as one key, so a prefix scan on the first finds all of its pairs.
-pub fn pair_key(first: u64, second: u64) -> [u8; 16] {
+fn pair_key(first: u64, second: u64) -> [u8; 16] {
     let mut key = [0u8; 16];
     key[..8].copy_from_slice(&first.to_be_bytes());
     key[8..].copy_from_slice(&second.to_be_bytes());
@@ -224,7 +248,7 @@ pub fn pair_key(first: u64, second: u64) -> [u8; 16] {
 }
 
 /// The second id of a [`pair_key`].
-pub fn pair_second(key: &[u8]) -> Option<u64> {
+fn pair_second(key: &[u8]) -> Option<u64> {
     key.get(8..16)
         .map(|bytes| u64::from_be_bytes(bytes.try_into().expect("8 bytes")))
 }

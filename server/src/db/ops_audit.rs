@@ -1,8 +1,7 @@
 //! The operator audit trail: who did what to whom, why and when. Each entry is written in the
 //! same transaction as the action it records.
 
-use super::{decode, encode, now_ms, Db, TxResult};
-use crate::error::ApiResult;
+use super::{decode, encode, now_ms, Db, DbResult, TxResult};
 use serde::{Deserialize, Serialize};
 use sled::transaction::TransactionalTree;
 use storage::UserId;
@@ -62,10 +61,11 @@ pub fn record_in(
 
 impl Db {
     /// Newest first.
-    pub fn ops_audit_entries(&self, limit: usize) -> ApiResult<Vec<OpsAuditEntry>> {
+    pub fn ops_audit_entries(&self, limit: usize) -> DbResult<Vec<OpsAuditEntry>> {
         let mut entries = Vec::new();
         for item in self.ops_audit.iter().rev().take(limit.min(MAX_PAGE)) {
-            entries.push(decode(&item?.1)?);
+            let (key, bytes) = item?;
+            entries.push(decode("ops_audit", &key, &bytes)?);
         }
         Ok(entries)
     }

@@ -1,8 +1,7 @@
 //! The transactional outbox: events written with the change that caused them, published to
 //! JetStream by the relay, deleted only after JetStream acknowledged them.
 
-use super::{Db, TxResult};
-use crate::error::ApiError;
+use super::{Db, DbError, DbResult, TxResult};
 use sled::transaction::TransactionalTree;
 use storage::codec;
 use storage::events::UserEvent;
@@ -22,7 +21,8 @@ pub struct OutboxEntry {
 /// Queues `event` inside a transaction. The id is generated inside the transaction, after the
 /// user was read, so a later version of a user always gets a larger id.
 pub fn push_in(outbox: &TransactionalTree, user: UserId, event: &UserEvent) -> TxResult<()> {
-    let payload = codec::encode(event).map_err(|e| super::abort(ApiError::Internal(e.into())))?;
+    let payload =
+        codec::encode(event).map_err(|source| super::abort(DbError::Encode { user, source }))?;
     let id = outbox.generate_id()?;
     let mut value = Vec::with_capacity(16 + payload.len());
     value.extend_from_slice(&super::now_ms().to_be_bytes());
@@ -34,7 +34,7 @@ pub fn push_in(outbox: &TransactionalTree, user: UserId, event: &UserEvent) -> T
 
 impl Db {
     /// The oldest `limit` entries, in order.
-    pub fn outbox_batch(&self, limit: usize) -> sled::Result<Vec<OutboxEntry>> {
+    pub fn outbox_batch(&self, limit: usize) -> DbResult<Vec<OutboxEntry>> {
         let mut entries = Vec::with_capacity(limit);
         for item in self.outbox.iter().take(limit) {
             let (key, value) = item?;
@@ -58,8 +58,9 @@ impl Db {
 
     /// Deletes a published entry. Not flushed: if a crash loses the delete, the entry is
     /// published again and JetStream drops it as a duplicate (or the matcher, by version).
-    pub fn outbox_remove(&self, event_id: u64) -> sled::Result<()> {
-        self.outbox.remove(event_id.to_be_bytes()).map(drop)
+    pub fn outbox_remove(&self, event_id: u64) -> DbResult<()> {
+        self.outbox.remove(event_id.to_be_bytes())?;
+        Ok(())
     }
 
     pub fn outbox_len(&self) -> usize {
@@ -67,7 +68,7 @@ impl Db {
     }
 
     /// How long the oldest waiting event has waited, in milliseconds (0 when none waits).
-    pub fn outbox_oldest_age_ms(&self) -> sled::Result<i64> {
+    pub fn outbox_oldest_age_ms(&self) -> DbResult<i64> {
         Ok(match self.outbox.first()? {
             Some((_, value)) => value
                 .first_chunk::<8>()

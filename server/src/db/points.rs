@@ -3,8 +3,7 @@
 //! released.
 
 use super::ops_audit::{self, Actor, OpsAction};
-use super::{abort, decode, encode, now_ms, pair_key, Db, TxResult};
-use crate::error::{ApiError, ApiResult};
+use super::{abort, decode, encode, key_id, now_ms, pair_key, Db, DbError, DbResult, TxResult};
 use serde::{Deserialize, Serialize};
 use sled::transaction::TransactionalTree;
 use storage::UserId;
@@ -22,8 +21,16 @@ pub struct PointsAccount {
 }
 
 impl PointsAccount {
-    pub fn available(&self) -> u64 {
-        self.balance - self.reserved
+    /// What `user` may still spend: balance − reserved. Reserved never exceeds the balance (a
+    /// reservation takes only available points, and [`LedgerTx::post`] never takes the
+    /// balance below what is reserved); a record that breaks this is reported, not wrapped.
+    pub fn available(&self, user: UserId) -> DbResult<u64> {
+        self.balance.checked_sub(self.reserved).ok_or_else(|| {
+            DbError::Corrupt(format!(
+                "user {user} has {} reserved, more than the balance {}",
+                self.reserved, self.balance
+            ))
+        })
     }
 }
 
@@ -59,8 +66,9 @@ pub struct Reservation {
 }
 
 pub fn account_in(accounts: &TransactionalTree, user: UserId) -> TxResult<PointsAccount> {
-    match accounts.get(user.to_be_bytes())? {
-        Some(bytes) => decode(&bytes).map_err(abort),
+    let key = user.to_be_bytes();
+    match accounts.get(key)? {
+        Some(bytes) => decode("accounts", &key, &bytes).map_err(abort),
         None => Ok(PointsAccount::default()),
     }
 }
@@ -81,7 +89,7 @@ impl LedgerTx<'_> {
         amount: i64,
         reference: String,
         reason: Option<String>,
-        negative: impl FnOnce() -> ApiError,
+        negative: impl FnOnce() -> DbError,
     ) -> TxResult<(LedgerEntry, PointsAccount)> {
         let mut account = account_in(self.accounts, user)?;
         let balance = i128::from(account.balance) + i128::from(amount);
@@ -106,14 +114,11 @@ impl LedgerTx<'_> {
     }
 }
 
-fn insufficient() -> ApiError {
-    ApiError::InsufficientPoints
-}
-
 impl Db {
-    pub fn account(&self, user: UserId) -> ApiResult<PointsAccount> {
-        match self.accounts.get(user.to_be_bytes())? {
-            Some(bytes) => decode(&bytes),
+    pub fn account(&self, user: UserId) -> DbResult<PointsAccount> {
+        let key = user.to_be_bytes();
+        match self.accounts.get(key)? {
+            Some(bytes) => decode("accounts", &key, &bytes),
             None => Ok(PointsAccount::default()),
         }
     }
@@ -124,7 +129,7 @@ impl Db {
         user: UserId,
         before: Option<u64>,
         limit: usize,
-    ) -> ApiResult<Vec<LedgerEntry>> {
+    ) -> DbResult<Vec<LedgerEntry>> {
         let start = pair_key(user.0, 0);
         let end = pair_key(user.0, before.unwrap_or(u64::MAX));
         let mut entries = Vec::with_capacity(limit.min(MAX_PAGE));
@@ -134,14 +139,14 @@ impl Db {
             .rev()
             .take(limit.min(MAX_PAGE))
         {
-            let (_, bytes) = item?;
-            entries.push(decode(&bytes)?);
+            let (key, bytes) = item?;
+            entries.push(decode("ledger", &key, &bytes)?);
         }
         Ok(entries)
     }
 
     /// Holds `amount` of `user`'s points for a match in flight; 402 when they lack them.
-    pub async fn reserve(&self, user: UserId, amount: u64) -> ApiResult<Reservation> {
+    pub async fn reserve(&self, user: UserId, amount: u64) -> DbResult<Reservation> {
         let reservation = Reservation {
             id: self.generate_id()?,
             user,
@@ -151,8 +156,8 @@ impl Db {
         let record = encode(&reservation);
         self.write(move |tx| {
             let mut account = account_in(tx.accounts, user)?;
-            if account.available() < amount {
-                return Err(abort(insufficient()));
+            if account.available(user).map_err(abort)? < amount {
+                return Err(abort(DbError::InsufficientPoints));
             }
             account.reserved += amount;
             tx.accounts.insert(&user.to_be_bytes(), encode(&account))?;
@@ -165,22 +170,18 @@ impl Db {
     }
 
     /// Gives a reservation back untouched (no candidate, matcher error or timeout).
-    pub async fn release(&self, reservation: &Reservation) -> ApiResult<()> {
+    pub async fn release(&self, reservation: &Reservation) -> DbResult<()> {
         let id = reservation.id;
         self.write(move |tx| release_in(tx.accounts, tx.reservations, id))
             .await
     }
 
     /// Releases every reservation: at start-up, any left over belonged to a crashed process.
-    pub async fn release_all_reservations(&self) -> ApiResult<usize> {
+    pub async fn release_all_reservations(&self) -> DbResult<usize> {
         let mut released = 0;
         for item in self.reservations.iter() {
             let (key, _) = item?;
-            let id = u64::from_be_bytes(
-                key.as_ref()
-                    .try_into()
-                    .map_err(|_| anyhow::anyhow!("bad reservation key"))?,
-            );
+            let id = key_id("reservations", &key)?;
             self.write(move |tx| release_in(tx.accounts, tx.reservations, id))
                 .await?;
             released += 1;
@@ -196,7 +197,7 @@ impl Db {
         delta: i64,
         reason: &str,
         operator: UserId,
-    ) -> ApiResult<PointsAccount> {
+    ) -> DbResult<PointsAccount> {
         let reason = reason.to_owned();
         let (_, account) = self
             .write(move |tx| {
@@ -218,12 +219,7 @@ impl Db {
                     delta,
                     operator.to_string(),
                     Some(reason.clone()),
-                    || {
-                        ApiError::unprocessable(
-                            "BALANCE_WOULD_BE_NEGATIVE",
-                            "the balance would fall below zero",
-                        )
-                    },
+                    || DbError::BalanceWouldBeNegative,
                 )
             })
             .await?;
@@ -237,17 +233,19 @@ pub fn release_in(
     reservations: &TransactionalTree,
     id: u64,
 ) -> TxResult<()> {
-    let Some(bytes) = reservations.remove(&id.to_be_bytes())? else {
+    let key = id.to_be_bytes();
+    let Some(bytes) = reservations.remove(&key)? else {
         return Ok(());
     };
-    let reservation: Reservation = decode(&bytes).map_err(abort)?;
+    let reservation: Reservation = decode("reservations", &key, &bytes).map_err(abort)?;
     let mut account = account_in(accounts, reservation.user)?;
     account.reserved = account
         .reserved
         .checked_sub(reservation.amount)
         .ok_or_else(|| {
-            abort(ApiError::Internal(anyhow::anyhow!(
-                "reservation {id} exceeds the reserved total"
+            abort(DbError::Corrupt(format!(
+                "reservation {id} exceeds the reserved total of user {}",
+                reservation.user
             )))
         })?;
     accounts.insert(&reservation.user.to_be_bytes(), encode(&account))?;

@@ -1,9 +1,11 @@
-//! Sessions: token hashes with their user and last use; they end after an idle period.
+//! Sessions: 256 random bits handed to the client once and stored only as a SHA-256 hash,
+//! with their user and last use; they end after an idle period.
 
-use super::{decode, encode, now_ms, Db};
-use crate::auth::session::{new_token, token_hash};
-use crate::error::ApiResult;
+use super::{decode, encode, now_ms, Db, DbResult};
+use base64::Engine;
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use storage::UserId;
 
 /// A session's last use is written at most this often (reads need not write every time).
@@ -16,9 +18,21 @@ pub struct SessionRecord {
     pub last_seen_ms: i64,
 }
 
+/// A fresh token (URL-safe base64 of 32 random bytes).
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps of a token.
+fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
 impl Db {
     /// Starts a session for `user`; returns the token for the cookie.
-    pub async fn create_session(&self, user: UserId) -> ApiResult<String> {
+    pub async fn create_session(&self, user: UserId) -> DbResult<String> {
         let token = new_token();
         let hash = token_hash(&token);
         let now = now_ms();
@@ -38,15 +52,16 @@ impl Db {
     }
 
     /// The user of a live session; an idle one is deleted and answers `None`.
-    pub fn session_user(&self, token: &str, idle_timeout_ms: i64) -> ApiResult<Option<UserId>> {
+    pub fn session_user(&self, token: &str, idle_timeout_ms: i64) -> DbResult<Option<UserId>> {
         let hash = token_hash(token);
         let Some(bytes) = self.sessions.get(hash)? else {
             return Ok(None);
         };
-        let mut record: SessionRecord = decode(&bytes)?;
+        let mut record: SessionRecord = decode("sessions", &hash, &bytes)?;
         let now = now_ms();
         if now - record.last_seen_ms > idle_timeout_ms {
-            self.delete_session(token)?;
+            // Not flushed: a lost delete is swept again, and the session is idle either way.
+            self.remove_session(&hash)?;
             return Ok(None);
         }
         if now - record.last_seen_ms > TOUCH_INTERVAL_MS {
@@ -59,33 +74,44 @@ impl Db {
         Ok(Some(record.user_id))
     }
 
-    pub fn delete_session(&self, token: &str) -> ApiResult<()> {
-        let hash = token_hash(token);
+    /// Logs out: the session is gone from disk when this returns.
+    pub async fn end_session(&self, token: &str) -> DbResult<()> {
+        self.remove_session(&token_hash(token))?;
+        self.durable().await
+    }
+
+    fn remove_session(&self, hash: &[u8; 32]) -> DbResult<()> {
         if let Some(bytes) = self.sessions.remove(hash)? {
-            let record: SessionRecord = decode(&bytes)?;
+            let record: SessionRecord = decode("sessions", hash, &bytes)?;
             self.user_sessions
-                .remove(session_index_key(record.user_id, &hash))?;
+                .remove(session_index_key(record.user_id, hash))?;
         }
         Ok(())
     }
 
-    /// Ends every session of `user` (withdrawal; later bans).
-    pub fn end_sessions_of(&self, user: UserId) -> ApiResult<()> {
+    /// Ends every session of `user` (withdrawal, bans, new credentials), durably.
+    pub async fn end_sessions_of(&self, user: UserId) -> DbResult<()> {
+        let mut keys = Vec::new();
         for item in self.user_sessions.scan_prefix(user.to_be_bytes()) {
-            let (key, _) = item?;
-            self.sessions.remove(&key[8..])?;
-            self.user_sessions.remove(key)?;
+            keys.push(item?.0);
         }
-        Ok(())
+        self.write(move |tx| {
+            for key in &keys {
+                tx.sessions.remove(&key[8..])?;
+                tx.user_sessions.remove(key)?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Deletes sessions idle longer than `idle_timeout_ms`; returns how many.
-    pub fn sweep_sessions(&self, idle_timeout_ms: i64) -> ApiResult<usize> {
+    pub fn sweep_sessions(&self, idle_timeout_ms: i64) -> DbResult<usize> {
         let now = now_ms();
         let mut swept = 0;
         for item in self.sessions.iter() {
             let (hash, bytes) = item?;
-            let record: SessionRecord = decode(&bytes)?;
+            let record: SessionRecord = decode("sessions", &hash, &bytes)?;
             if now - record.last_seen_ms > idle_timeout_ms {
                 self.sessions.remove(&hash)?;
                 self.user_sessions
@@ -131,7 +157,7 @@ mod tests {
 
         let kept = db.create_session(bob).await.unwrap();
         let logged_out = db.create_session(bob).await.unwrap();
-        db.delete_session(&logged_out).unwrap();
+        db.end_session(&logged_out).await.unwrap();
         assert_eq!(db.session_user(&logged_out, 60_000).unwrap(), None);
         let idle = db.create_session(alice).await.unwrap();
         std::thread::sleep(std::time::Duration::from_millis(5));

@@ -1,9 +1,7 @@
 //! Counts for the operators' dashboard.
 
 use super::points::PointsAccount;
-use super::users::UserRecord;
-use super::{decode, now_ms, Db};
-use crate::error::ApiResult;
+use super::{decode, now_ms, Db, DbResult};
 use serde::Serialize;
 use std::sync::atomic::Ordering;
 use storage::profile::Gender;
@@ -29,10 +27,10 @@ pub struct OpsStats {
 
 impl Db {
     /// Scans users, matches and accounts (a few thousand rows at a festival).
-    pub fn ops_stats(&self) -> ApiResult<OpsStats> {
+    pub fn ops_stats(&self) -> DbResult<OpsStats> {
         let (mut users, mut male, mut female, mut pickable) = (0, 0, 0, 0);
-        for item in self.users.iter() {
-            let user: UserRecord = decode(&item?.1)?;
+        for user in self.all_users() {
+            let user = user?;
             if user.withdrawn {
                 continue;
             }
@@ -46,16 +44,16 @@ impl Db {
         }
         let today = storage::seoul::start_of_day_ms(now_ms());
         let mut matches_today = 0;
-        for item in self.matches.iter().rev() {
-            let record: super::matches::MatchRecord = decode(&item?.1)?;
-            if record.at_ms < today {
+        for record in self.newest_matches() {
+            if record?.at_ms < today {
                 break;
             }
             matches_today += 1;
         }
         let mut points_outstanding = 0;
         for item in self.accounts.iter() {
-            let account: PointsAccount = decode(&item?.1)?;
+            let (key, bytes) = item?;
+            let account: PointsAccount = decode("accounts", &key, &bytes)?;
             points_outstanding += account.balance;
         }
         Ok(OpsStats {

@@ -1,16 +1,19 @@
 //! Users: accounts, profiles and pickable state. Every change the matcher must learn of
 //! bumps the user's version and writes an outbox event in the same transaction.
 
+use super::batch::Tx;
 use super::ops_audit::{self, Actor, OpsAction};
-use super::{abort, decode, encode, now_ms, outbox, Db, TxResult};
-use crate::account::{Email, Nickname};
-use crate::error::{ApiError, ApiResult};
+use super::{abort, decode, encode, key_id, now_ms, outbox, Db, DbError, DbResult, TxResult};
+use crate::model::account::{Email, Nickname};
 use serde::{Deserialize, Serialize};
 use sled::transaction::TransactionalTree;
 use std::sync::atomic::Ordering;
 use storage::events::{UserEvent, UserRemoved, UserUpserted};
 use storage::profile::Profile;
 use storage::UserId;
+
+/// Users whose state one transaction of `republish_all_users` queues.
+const REPUBLISH_BATCH: usize = 256;
 
 /// `USER` | `OPERATOR` | `ADMIN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -67,43 +70,91 @@ impl UserRecord {
 
 /// Reads a user inside a transaction.
 pub fn read_in(users: &TransactionalTree, id: UserId) -> TxResult<Option<UserRecord>> {
-    match users.get(id.to_be_bytes())? {
-        Some(bytes) => Ok(Some(decode(&bytes).map_err(abort)?)),
+    let key = id.to_be_bytes();
+    match users.get(key)? {
+        Some(bytes) => Ok(Some(decode("users", &key, &bytes).map_err(abort)?)),
         None => Ok(None),
     }
 }
 
-/// Bumps the version, stores the user and queues the event for the matcher.
-fn publish_in(
-    users: &TransactionalTree,
-    outbox: &TransactionalTree,
-    user: &mut UserRecord,
-) -> TxResult<()> {
+/// Stores a user whose change the matcher need not hear of (role, password).
+fn store_in(tx: &Tx<'_>, user: &UserRecord) -> TxResult<()> {
+    tx.users.insert(&user.id.to_be_bytes(), encode(user))?;
+    tx.user_changed(user.id);
+    Ok(())
+}
+
+/// Stores a change the matcher must hear of: bumps the user's version, stores the user and
+/// queues the event with that version in the outbox, in the caller's transaction.
+fn store_and_queue_event_in(tx: &Tx<'_>, user: &mut UserRecord) -> TxResult<()> {
     user.version += 1;
-    users.insert(&user.id.to_be_bytes(), encode(user))?;
+    store_in(tx, user)?;
     if let Some(event) = user.event() {
-        outbox::push_in(outbox, user.id, &event)?;
+        outbox::push_in(tx.outbox, user.id, &event)?;
     }
     Ok(())
 }
 
 impl Db {
-    pub fn user(&self, id: UserId) -> ApiResult<Option<UserRecord>> {
+    pub fn user(&self, id: UserId) -> DbResult<Option<UserRecord>> {
+        let key = id.to_be_bytes();
         self.users
-            .get(id.to_be_bytes())?
-            .map(|bytes| decode(&bytes))
+            .get(key)?
+            .map(|bytes| decode("users", &key, &bytes))
             .transpose()
     }
 
-    pub fn user_by_email(&self, email: &Email) -> ApiResult<Option<UserRecord>> {
+    pub fn user_by_email(&self, email: &Email) -> DbResult<Option<UserRecord>> {
         match self.emails.get(email.key())? {
-            Some(id) => self.user(UserId(u64::from_be_bytes(
-                id.as_ref()
-                    .try_into()
-                    .map_err(|_| anyhow::anyhow!("bad email index entry"))?,
-            ))),
+            Some(id) => self.user(UserId(key_id("emails", &id)?)),
             None => Ok(None),
         }
+    }
+
+    /// Every user, in id order (a scan: the command line, counters, search rebuilds).
+    pub fn all_users(&self) -> impl Iterator<Item = DbResult<UserRecord>> + '_ {
+        self.users.iter().map(|item| {
+            let (key, bytes) = item?;
+            decode("users", &key, &bytes)
+        })
+    }
+
+    /// Whether nobody has signed up yet.
+    pub fn has_no_users(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// Queues every user's current state for the matcher again, one batch per
+    /// [`REPUBLISH_BATCH`] users (the day the stream is lost). Harmless to repeat: each event
+    /// carries the user's current version, and the matcher keeps only newer versions.
+    pub async fn republish_all_users(&self) -> DbResult<u64> {
+        let ids: Vec<UserId> = self
+            .users
+            .iter()
+            .keys()
+            .map(|key| Ok(UserId(key_id("users", &key?)?)))
+            .collect::<DbResult<_>>()?;
+        let mut queued = 0;
+        for chunk in ids.chunks(REPUBLISH_BATCH) {
+            let chunk = chunk.to_vec();
+            queued += self
+                .write(move |tx| {
+                    let mut queued = 0;
+                    for &id in &chunk {
+                        let Some(user) = read_in(tx.users, id)? else {
+                            continue;
+                        };
+                        if let Some(event) = user.event() {
+                            outbox::push_in(tx.outbox, id, &event)?;
+                            tx.user_changed(id);
+                            queued += 1;
+                        }
+                    }
+                    Ok(queued)
+                })
+                .await?;
+        }
+        Ok(queued)
     }
 
     /// Creates a user; 409 when the email or nickname is taken.
@@ -112,7 +163,7 @@ impl Db {
         email: &Email,
         nickname: &Nickname,
         password_hash: String,
-    ) -> ApiResult<UserRecord> {
+    ) -> DbResult<UserRecord> {
         let id = UserId(self.generate_id()?);
         let user = UserRecord {
             id,
@@ -127,21 +178,18 @@ impl Db {
             banned: false,
             version: 0,
         };
-        let (email_key, nickname_key, record) = (email.key(), nickname.key(), encode(&user));
+        let (email_key, nickname_key, record) = (email.key(), nickname.key(), user.clone());
         self.write(move |tx| {
             if tx.emails.get(&email_key)?.is_some() {
-                return Err(abort(ApiError::Conflict(
-                    "this email is already registered".into(),
-                )));
+                return Err(abort(DbError::EmailTaken));
             }
             if tx.nicknames.get(&nickname_key)?.is_some() {
-                return Err(abort(ApiError::Conflict("this nickname is taken".into())));
+                return Err(abort(DbError::NicknameTaken));
             }
             tx.emails.insert(email_key.as_bytes(), &id.to_be_bytes())?;
             tx.nicknames
                 .insert(nickname_key.as_bytes(), &id.to_be_bytes())?;
-            tx.users.insert(&id.to_be_bytes(), record.clone())?;
-            Ok(())
+            store_in(tx, &record)
         })
         .await?;
         self.counters.users.fetch_add(1, Ordering::Relaxed);
@@ -152,31 +200,25 @@ impl Db {
     async fn change_user(
         &self,
         id: UserId,
-        change: impl Fn(&mut UserRecord) -> Result<(), ApiError> + Send + 'static,
-    ) -> ApiResult<UserRecord> {
-        let changed = self
-            .write(move |tx| {
-                let mut user = read_in(tx.users, id)?
-                    .filter(|u| !u.withdrawn)
-                    .ok_or_else(|| abort(ApiError::Unauthenticated))?;
-                change(&mut user).map_err(abort)?;
-                publish_in(tx.users, tx.outbox, &mut user)?;
-                Ok(user)
-            })
-            .await?;
-        self.outbox_added.notify_one();
-        Ok(changed)
+        change: impl Fn(&mut UserRecord) -> DbResult<()> + Send + 'static,
+    ) -> DbResult<UserRecord> {
+        self.write(move |tx| {
+            let mut user = read_in(tx.users, id)?
+                .filter(|u| !u.withdrawn)
+                .ok_or_else(|| abort(DbError::UserGone(id)))?;
+            change(&mut user).map_err(abort)?;
+            store_and_queue_event_in(tx, &mut user)?;
+            Ok(user)
+        })
+        .await
     }
 
     /// Sets the profile. Gender cannot change once set.
-    pub async fn save_profile(&self, id: UserId, profile: Profile) -> ApiResult<UserRecord> {
+    pub async fn save_profile(&self, id: UserId, profile: Profile) -> DbResult<UserRecord> {
         self.change_user(id, move |user| {
             if let Some(old) = &user.profile {
                 if old.gender != profile.gender {
-                    return Err(ApiError::unprocessable(
-                        "GENDER_LOCKED",
-                        "gender cannot change once set",
-                    ));
+                    return Err(DbError::GenderLocked);
                 }
             }
             user.profile = Some(profile.clone());
@@ -185,7 +227,7 @@ impl Db {
         .await
     }
 
-    pub async fn set_dont_pick_me(&self, id: UserId, dont_pick_me: bool) -> ApiResult<UserRecord> {
+    pub async fn set_dont_pick_me(&self, id: UserId, dont_pick_me: bool) -> DbResult<UserRecord> {
         self.change_user(id, move |user| {
             user.dont_pick_me = dont_pick_me;
             Ok(())
@@ -200,11 +242,12 @@ impl Db {
         id: UserId,
         role: Role,
         actor: Option<Actor>,
-    ) -> ApiResult<UserRecord> {
+    ) -> DbResult<UserRecord> {
         self.write(move |tx| {
-            let mut user = read_in(tx.users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
+            let mut user =
+                read_in(tx.users, id)?.ok_or_else(|| abort(DbError::NotFound("user")))?;
             user.role = role;
-            tx.users.insert(&id.to_be_bytes(), encode(&user))?;
+            store_in(tx, &user)?;
             if let Some(actor) = actor {
                 let detail = Some(format!("{role:?}").to_uppercase());
                 ops_audit::record_in(
@@ -229,7 +272,7 @@ impl Db {
         banned: bool,
         actor: Actor,
         reason: Option<String>,
-    ) -> ApiResult<UserRecord> {
+    ) -> DbResult<UserRecord> {
         let action = if banned {
             OpsAction::Ban
         } else {
@@ -237,10 +280,11 @@ impl Db {
         };
         let user = self
             .write(move |tx| {
-                let mut user = read_in(tx.users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
+                let mut user =
+                    read_in(tx.users, id)?.ok_or_else(|| abort(DbError::NotFound("user")))?;
                 if user.banned != banned {
                     user.banned = banned;
-                    publish_in(tx.users, tx.outbox, &mut user)?;
+                    store_and_queue_event_in(tx, &mut user)?;
                     ops_audit::record_in(
                         tx.ops_audit,
                         actor,
@@ -253,9 +297,8 @@ impl Db {
                 Ok(user)
             })
             .await?;
-        self.outbox_added.notify_one();
         if banned {
-            self.end_sessions_of(id)?;
+            self.end_sessions_of(id).await?;
         }
         Ok(user)
     }
@@ -265,21 +308,22 @@ impl Db {
         &self,
         id: UserId,
         password_hash: String,
-    ) -> ApiResult<UserRecord> {
+    ) -> DbResult<UserRecord> {
         let user = self
             .write(move |tx| {
-                let mut user = read_in(tx.users, id)?.ok_or_else(|| abort(ApiError::NotFound))?;
+                let mut user =
+                    read_in(tx.users, id)?.ok_or_else(|| abort(DbError::NotFound("user")))?;
                 user.password_hash = password_hash.clone();
-                tx.users.insert(&id.to_be_bytes(), encode(&user))?;
+                store_in(tx, &user)?;
                 Ok(user)
             })
             .await?;
-        self.end_sessions_of(id)?;
+        self.end_sessions_of(id).await?;
         Ok(user)
     }
 
     /// Withdraws: the user leaves the pool at once; their records stay.
-    pub async fn withdraw(&self, id: UserId) -> ApiResult<UserRecord> {
+    pub async fn withdraw(&self, id: UserId) -> DbResult<UserRecord> {
         let user = self
             .change_user(id, |user| {
                 user.withdrawn = true;
@@ -287,7 +331,7 @@ impl Db {
             })
             .await?;
         self.counters.users.fetch_sub(1, Ordering::Relaxed);
-        self.end_sessions_of(id)?;
+        self.end_sessions_of(id).await?;
         Ok(user)
     }
 }

@@ -1,8 +1,7 @@
 //! What the index holds for one user.
 
 use crate::db::users::UserRecord;
-use crate::db::Db;
-use crate::error::ApiResult;
+use crate::db::{Db, DbResult};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED,
 };
@@ -38,7 +37,7 @@ pub fn schema() -> (Schema, Fields) {
 }
 
 /// The searchable values of `user`: nickname, email, depositor names, contact id, major.
-pub fn document(db: &Db, user: &UserRecord, fields: Fields) -> ApiResult<TantivyDocument> {
+pub fn document(db: &Db, user: &UserRecord, fields: Fields) -> DbResult<TantivyDocument> {
     let mut doc = TantivyDocument::default();
     doc.add_u64(fields.id, user.id.0);
     let mut values = vec![

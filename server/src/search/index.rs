@@ -1,9 +1,8 @@
 //! Opening (or rebuilding) the index, and querying it.
 
 use super::document::{self, Fields, EXACT, NGRAM};
-use super::writer::{self, Writer};
-use crate::db::users::UserRecord;
-use crate::db::{decode, Db};
+use super::writer::{self, Queue, Start, Writer};
+use crate::db::Db;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,7 +16,8 @@ use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 /// Bump when the schema or analyzers change: an index of another version is rebuilt.
 pub const SCHEMA_VERSION: &str = "1";
 const VERSION_FILE: &str = "schema-version";
-/// Written after the final commit of a clean shutdown, removed at start.
+/// Written after the final commit of a clean shutdown with the user generation the index then
+/// held; removed at start. Missing, or behind the database, means the index must catch up.
 pub const CLEAN_MARKER: &str = "clean-shutdown";
 /// The most results one search returns.
 pub const MAX_RESULTS: usize = 50;
@@ -49,8 +49,9 @@ fn register_analyzers(index: &Index) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the index in `dir` when it is sound; otherwise says why (the caller rebuilds).
-fn open_existing(dir: &Path) -> Result<Index, String> {
+/// Opens the index in `dir` when it is sound and holds `generation`; otherwise says why (the
+/// caller rebuilds).
+fn open_existing(dir: &Path, generation: u64) -> Result<Index, String> {
     let version = std::fs::read_to_string(dir.join(VERSION_FILE))
         .map_err(|_| "no schema version".to_owned())?;
     if version.trim() != SCHEMA_VERSION {
@@ -59,17 +60,26 @@ fn open_existing(dir: &Path) -> Result<Index, String> {
             version.trim()
         ));
     }
-    if !dir.join(CLEAN_MARKER).exists() {
-        return Err("not shut down cleanly".into());
+    let marker = std::fs::read_to_string(dir.join(CLEAN_MARKER))
+        .map_err(|_| "not shut down cleanly".to_owned())?;
+    if marker.trim().parse::<u64>().ok() != Some(generation) {
+        return Err(format!(
+            "behind the database (users changed at generation {generation}, the index holds {})",
+            marker.trim()
+        ));
     }
     Index::open_in_dir(dir).map_err(|e| format!("unreadable: {e}"))
 }
 
 impl Search {
-    /// Opens the index under `dir`, rebuilding it from `db` when needed, and starts its writer.
+    /// Opens the index under `dir`, rebuilding it from `db` when it is behind, and starts its
+    /// writer, which from then on hears of every change to a user from the database.
     pub fn open(dir: &Path, db: Arc<Db>) -> anyhow::Result<Self> {
         let (schema, fields) = document::schema();
-        let (index, rebuild) = match open_existing(dir) {
+        let queue = Queue::new();
+        db.on_user_change(queue.listener());
+        let generation = db.user_generation()?;
+        let (index, rebuild) = match open_existing(dir, generation) {
             Ok(index) if index.schema() == schema => (index, false),
             outcome => {
                 let why = outcome.err().unwrap_or_else(|| "another schema".into());
@@ -102,18 +112,21 @@ impl Search {
             tracing::info!(users, "search index built");
         }
         reader.reload().context("reload the search reader")?;
-        let writer = Writer::start(index_writer, reader.clone(), db, fields, PathBuf::from(dir));
+        let start = Start {
+            writer: index_writer,
+            reader: reader.clone(),
+            db,
+            fields,
+            dir: PathBuf::from(dir),
+            generation,
+        };
+        let writer = Writer::start(queue, start).context("start the search writer")?;
         Ok(Self {
             index,
             reader,
             fields,
             writer,
         })
-    }
-
-    /// Queues `user` for re-indexing (after any change to the indexed values).
-    pub fn changed(&self, user: UserId) {
-        self.writer.changed(user);
     }
 
     /// Commits what is queued, marks the index clean, and stops the writer.
@@ -163,11 +176,8 @@ fn rebuild_all(
 ) -> anyhow::Result<usize> {
     writer.delete_all_documents()?;
     let mut users = 0;
-    for item in db.users.iter() {
-        let user: UserRecord = decode(&item?.1).map_err(|e| anyhow::anyhow!("{e}"))?;
-        writer.add_document(
-            document::document(db, &user, fields).map_err(|e| anyhow::anyhow!("{e}"))?,
-        )?;
+    for user in db.all_users() {
+        writer.add_document(document::document(db, &user?, fields)?)?;
         users += 1;
     }
     writer.commit()?;

@@ -3,7 +3,7 @@
 
 use super::document::{self, Fields};
 use super::index::CLEAN_MARKER;
-use crate::db::Db;
+use crate::db::{Db, UserChange};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,9 +20,41 @@ const COMMIT_INTERVAL: Duration = Duration::from_millis(500);
 /// Queued changes at most; beyond that the writer re-indexes everyone at its next commit.
 const QUEUE: usize = 8_192;
 
-enum Change {
-    User(UserId),
+enum Message {
+    Changed(UserChange),
     Shutdown,
+}
+
+/// The queue from the database's change signal to the writer thread. Made before the index
+/// is opened, so no change committed meanwhile is missed.
+pub struct Queue {
+    sender: SyncSender<Message>,
+    receiver: Receiver<Message>,
+    /// Set when a change could not be queued.
+    overflowed: Arc<AtomicBool>,
+}
+
+impl Queue {
+    pub fn new() -> Self {
+        let (sender, receiver) = sync_channel(QUEUE);
+        Self {
+            sender,
+            receiver,
+            overflowed: Arc::default(),
+        }
+    }
+
+    /// What the database calls after each change to users. Never blocks: when the queue is
+    /// full, the writer re-indexes everyone instead.
+    pub fn listener(&self) -> impl Fn(&UserChange) + Send + Sync + 'static {
+        let (sender, overflowed) = (self.sender.clone(), self.overflowed.clone());
+        move |change| {
+            if let Err(TrySendError::Full(_)) = sender.try_send(Message::Changed(change.clone())) {
+                tracing::warn!("search queue full: re-indexing everyone at the next commit");
+                overflowed.store(true, Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 /// What the writer thread owns.
@@ -32,57 +64,52 @@ struct Worker {
     db: Arc<Db>,
     fields: Fields,
     dir: PathBuf,
-    queue: Receiver<Change>,
-    /// Set when a change could not be queued.
+    queue: Receiver<Message>,
     overflowed: Arc<AtomicBool>,
+    /// The user generation the index holds every change of (written at a clean shutdown).
+    generation: u64,
 }
 
+/// The handle to the writer thread.
 pub struct Writer {
-    changes: SyncSender<Change>,
-    overflowed: Arc<AtomicBool>,
+    stop: SyncSender<Message>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
+/// What the writer thread starts from.
+pub struct Start {
+    pub writer: IndexWriter,
+    pub reader: IndexReader,
+    pub db: Arc<Db>,
+    pub fields: Fields,
+    pub dir: PathBuf,
+    /// The user generation the index holds now.
+    pub generation: u64,
+}
+
 impl Writer {
-    pub fn start(
-        writer: IndexWriter,
-        reader: IndexReader,
-        db: Arc<Db>,
-        fields: Fields,
-        dir: PathBuf,
-    ) -> Self {
-        let (changes, queue) = sync_channel(QUEUE);
-        let overflowed = Arc::new(AtomicBool::new(false));
+    pub fn start(queue: Queue, start: Start) -> std::io::Result<Self> {
         let worker = Worker {
-            writer,
-            reader,
-            db,
-            fields,
-            dir,
-            queue,
-            overflowed: overflowed.clone(),
+            writer: start.writer,
+            reader: start.reader,
+            db: start.db,
+            fields: start.fields,
+            dir: start.dir,
+            queue: queue.receiver,
+            overflowed: queue.overflowed,
+            generation: start.generation,
         };
         let thread = std::thread::Builder::new()
             .name("search-writer".into())
-            .spawn(move || worker.run())
-            .expect("spawn the search writer");
-        Self {
-            changes,
-            overflowed,
+            .spawn(move || worker.run())?;
+        Ok(Self {
+            stop: queue.sender,
             thread: Mutex::new(Some(thread)),
-        }
-    }
-
-    /// Never blocks: when the queue is full, the writer re-indexes everyone instead.
-    pub fn changed(&self, user: UserId) {
-        if let Err(TrySendError::Full(_)) = self.changes.try_send(Change::User(user)) {
-            tracing::warn!("search queue full: re-indexing everyone at the next commit");
-            self.overflowed.store(true, Ordering::Relaxed);
-        }
+        })
     }
 
     pub fn shutdown(&self) {
-        let _ = self.changes.send(Change::Shutdown);
+        let _ = self.stop.send(Message::Shutdown);
         if let Some(thread) = self.thread.lock().expect("writer handle").take() {
             let _ = thread.join();
         }
@@ -101,15 +128,16 @@ impl Worker {
                 COMMIT_INTERVAL.saturating_sub(last_commit.elapsed())
             };
             let stop = match self.queue.recv_timeout(wait) {
-                Ok(Change::User(user)) => {
-                    pending.insert(user);
+                Ok(Message::Changed(change)) => {
+                    pending.extend(change.users);
+                    self.generation = self.generation.max(change.generation);
                     false
                 }
-                Ok(Change::Shutdown) | Err(RecvTimeoutError::Disconnected) => true,
+                Ok(Message::Shutdown) | Err(RecvTimeoutError::Disconnected) => true,
                 Err(RecvTimeoutError::Timeout) => false,
             };
             if self.overflowed.swap(false, Ordering::Relaxed) {
-                pending.extend(all_users(&self.db));
+                self.catch_up_everyone(&mut pending);
             }
             if (stop || last_commit.elapsed() >= COMMIT_INTERVAL) && !pending.is_empty() {
                 self.commit(&pending);
@@ -117,10 +145,28 @@ impl Worker {
                 last_commit = Instant::now();
             }
             if stop {
-                if let Err(e) = std::fs::write(self.dir.join(CLEAN_MARKER), b"") {
+                let marker = self.generation.to_string();
+                if let Err(e) = std::fs::write(self.dir.join(CLEAN_MARKER), marker) {
                     tracing::warn!(error = %e, "could not mark the search index clean");
                 }
                 return;
+            }
+        }
+    }
+
+    /// After lost changes: every user again, up to the generation read first (changes after
+    /// it are queued and applied again, which is harmless).
+    fn catch_up_everyone(&mut self, pending: &mut BTreeSet<UserId>) {
+        let generation = self.db.user_generation();
+        let users: Result<Vec<UserId>, _> = self.db.all_users().map(|u| u.map(|u| u.id)).collect();
+        match (generation, users) {
+            (Ok(generation), Ok(users)) => {
+                self.generation = self.generation.max(generation);
+                pending.extend(users);
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %format!("{e:#}"), "search cannot re-read users; it is rebuilt at the next start");
+                self.generation = 0;
             }
         }
     }
@@ -129,21 +175,12 @@ impl Worker {
         let applied = apply(&mut self.writer, &self.db, self.fields, users)
             .and_then(|()| Ok(self.writer.commit().map(drop)?));
         if let Err(e) = applied {
-            tracing::error!(error = %e, "search index update failed; it is rebuilt at the next start");
+            tracing::error!(error = %format!("{e:#}"), "search index update failed; it is rebuilt at the next start");
+            self.generation = 0;
         } else if let Err(e) = self.reader.reload() {
             tracing::warn!(error = %e, "search reader reload failed");
         }
     }
-}
-
-fn all_users(db: &Db) -> Vec<UserId> {
-    db.users
-        .iter()
-        .keys()
-        .filter_map(|key| key.ok())
-        .filter_map(|key| <[u8; 8]>::try_from(key.as_ref()).ok())
-        .map(|bytes| UserId(u64::from_be_bytes(bytes)))
-        .collect()
 }
 
 fn apply(
@@ -154,10 +191,8 @@ fn apply(
 ) -> anyhow::Result<()> {
     for &user in users {
         writer.delete_term(Term::from_field_u64(fields.id, user.0));
-        if let Some(record) = db.user(user).map_err(|e| anyhow::anyhow!("{e}"))? {
-            writer.add_document(
-                document::document(db, &record, fields).map_err(|e| anyhow::anyhow!("{e}"))?,
-            )?;
+        if let Some(record) = db.user(user)? {
+            writer.add_document(document::document(db, &record, fields)?)?;
         }
     }
     Ok(())

@@ -1,0 +1,139 @@
+//! The command line: serve (no subcommand), or one of the operator commands. Each command
+//! prints its failure with the whole chain of causes (`Error: a: b: c`), naming the record or
+//! file at fault.
+
+mod admin;
+mod check;
+mod data;
+mod demo;
+mod export;
+
+use crate::db::Db;
+use crate::Config;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// COMAtching's API server: HTTP API, sled database under --data-dir, outbox relay to NATS
+/// JetStream. One process per data directory: sled locks it, so commands that take
+/// --data-dir (like `demo`) need the server stopped.
+#[derive(Parser)]
+#[command(
+    name = "comatching-server",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+/// The server's data directory (every command that reads the database takes it).
+#[derive(clap::Args)]
+struct DataDir {
+    /// The server's data directory.
+    #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Admin accounts (the server must be stopped).
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Write a consistent backup of the database: through the running server's control socket
+    /// (writes pause meanwhile), or directly from a stopped server's data.
+    Backup {
+        /// The backup file to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Restore a backup into a new, empty data directory (no server may use it).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The data directory to create.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+    /// Republish every user's latest state to the USERS stream (if the stream is ever lost):
+    /// through the running server, or queued in a stopped server's outbox. Harmless to repeat.
+    Resync {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Compare the matcher's feature file with the server's users (latest versions, pickable
+    /// states) and print every difference; exits 1 if there is any. Through the running server,
+    /// or on a stopped server's data. Run it when the outbox is empty (see /readyz).
+    CheckMatcher {
+        /// The matcher's feature file (features.bin in its data directory).
+        #[arg(long)]
+        matcher_file: PathBuf,
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Check the ledger of a stopped server's data; exits 1 on any violation.
+    /// (A running server answers the same check at GET /api/admin/audit.)
+    Audit {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Exports (the server must be stopped; a running one serves GET /api/admin/export/matches.csv).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+    /// Fill an empty database with synthetic students (the server must be stopped).
+    Demo {
+        /// How many demo users.
+        #[arg(long, default_value_t = 1_000)]
+        users: usize,
+        #[command(flatten)]
+        dir: DataDir,
+    },
+}
+
+/// Runs what the command line asks for; the exit code says whether a check found anything.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let Some(command) = cli.command else {
+        let config = cli.config;
+        let listener = tokio::net::TcpListener::bind(config.http_addr)
+            .await
+            .with_context(|| format!("bind {}", config.http_addr))?;
+        crate::run(config, listener, storage::process::shutdown_signal()).await?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    match command {
+        Command::Admin(command) => admin::run(command).await,
+        Command::Backup { out, dir } => data::backup(&out, &dir.data_dir),
+        Command::Restore { from, data_dir } => data::restore(&from, &data_dir),
+        Command::Resync { dir } => data::resync(&dir.data_dir).await,
+        Command::CheckMatcher { matcher_file, dir } => check::matcher(&matcher_file, &dir.data_dir),
+        Command::Audit { dir } => check::audit(&dir.data_dir),
+        Command::Export(command) => export::run(command),
+        Command::Demo { users, dir } => demo::run(users, &dir.data_dir).await,
+    }
+}
+
+/// Opens a stopped server's database.
+fn open(data_dir: &Path) -> anyhow::Result<Arc<Db>> {
+    Db::open(data_dir).with_context(|| {
+        format!(
+            "open the database in {} (is the server still running?)",
+            data_dir.display()
+        )
+    })
+}
+
+/// The count in a running server's `ok <n>` answer on the control socket, or its error.
+fn running_answer(answer: &str) -> anyhow::Result<u64> {
+    match answer.split_once(' ') {
+        Some(("ok", count)) => Ok(count.parse().context("the server's answer")?),
+        _ => anyhow::bail!("the running server answered: {answer}"),
+    }
+}

@@ -1,0 +1,6 @@
+//! Decisions: what a request means for the data, between the HTTP layer above and the
+//! database and broker below.
+
+pub mod matchmaker;
+pub mod password;
+pub mod pricing;

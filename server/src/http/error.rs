@@ -1,0 +1,180 @@
+//! The server's one error type: every failure becomes API.md's
+//! `{"error": {"code", "message"}}` with a fitting status. Internal errors are logged once,
+//! here, and never echoed to clients.
+
+use crate::db::idempotency::Refusal;
+use crate::db::DbError;
+use crate::domain::matchmaker::MatchError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use storage::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("wrong email or password")]
+    BadCredentials,
+    #[error("your role may not do this")]
+    Forbidden,
+    #[error("this account is banned")]
+    Banned,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// 422 with a code of its own (`GENDER_LOCKED`, `PROFILE_REQUIRED`).
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("not enough points")]
+    InsufficientPoints,
+    #[error("you have reached the limit of {0} matches")]
+    MatchLimit(u64),
+    #[error("too many requests; try again in {0} seconds")]
+    RateLimited(u64),
+    #[error("nobody can be matched with you right now")]
+    NoCandidate,
+    #[error("the matcher is not reachable; nothing was charged, try again shortly")]
+    MatcherUnavailable,
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Unprocessable {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, String) {
+        let (status, code) = match self {
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
+            Self::BadCredentials => (StatusCode::UNAUTHORIZED, "BAD_CREDENTIALS"),
+            Self::Forbidden => (StatusCode::FORBIDDEN, "FORBIDDEN"),
+            Self::Banned => (StatusCode::FORBIDDEN, "BANNED"),
+            Self::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
+            Self::Invalid(e) => return (StatusCode::UNPROCESSABLE_ENTITY, e.code()),
+            Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, *code),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
+            Self::InsufficientPoints => (StatusCode::PAYMENT_REQUIRED, "INSUFFICIENT_POINTS"),
+            Self::MatchLimit(_) => (StatusCode::TOO_MANY_REQUESTS, "MATCH_LIMIT"),
+            Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
+            Self::NoCandidate => (StatusCode::NOT_FOUND, "NO_CANDIDATE"),
+            Self::MatcherUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "MATCHER_UNAVAILABLE"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
+        };
+        (status, code.to_owned())
+    }
+}
+
+/// API.md's error body: `{"error": {"code", "message"}}`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable, e.g. `INSUFFICIENT_POINTS` or `INVALID_MBTI`.
+    pub code: String,
+    /// For people; may change.
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        let (code, message) = (code.into(), message.into());
+        Self {
+            error: ErrorDetail { code, message },
+        }
+    }
+}
+
+/// An error response made outside handlers (panics, readiness).
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, axum::Json(ErrorBody::new(code, message))).into_response()
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
+    /// The JSON body this error answers with.
+    pub fn body(&self) -> serde_json::Value {
+        let (_, code) = self.status_and_code();
+        serde_json::to_value(ErrorBody::new(code, self.to_string()))
+            .expect("an error body serializes")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(e) = &self {
+            tracing::error!(error = %format!("{e:#}"), "internal error");
+        }
+        let mut response = (self.status(), axum::Json(self.body())).into_response();
+        if let Self::RateLimited(seconds) = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
+    }
+}
+
+/// The one place database answers become API.md's: refusals get their codes, failures stay
+/// internal with their whole cause (logged once, in `into_response`).
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::EmailTaken | DbError::NicknameTaken | DbError::ChargePending => {
+                Self::Conflict(error.to_string())
+            }
+            DbError::ChargeDecided { .. } => Self::Conflict(error.to_string()),
+            DbError::NotFound(_) => Self::NotFound,
+            DbError::UserGone(_) => Self::Unauthenticated,
+            DbError::GenderLocked => Self::unprocessable("GENDER_LOCKED", error.to_string()),
+            DbError::InsufficientPoints => Self::InsufficientPoints,
+            DbError::BalanceWouldBeNegative => {
+                Self::unprocessable("BALANCE_WOULD_BE_NEGATIVE", error.to_string())
+            }
+            failure => Self::Internal(anyhow::Error::new(failure)),
+        }
+    }
+}
+
+impl From<MatchError> for ApiError {
+    fn from(error: MatchError) -> Self {
+        match error {
+            MatchError::Refused(Refusal::ProfileRequired) => Self::unprocessable(
+                "PROFILE_REQUIRED",
+                "fill in your profile before asking for a match",
+            ),
+            MatchError::Refused(Refusal::MatchLimit(limit)) => Self::MatchLimit(limit),
+            MatchError::Refused(Refusal::InsufficientPoints) => Self::InsufficientPoints,
+            MatchError::Refused(Refusal::NoCandidate) => Self::NoCandidate,
+            MatchError::KeyReused => {
+                Self::unprocessable("IDEMPOTENCY_KEY_REUSED", error.to_string())
+            }
+            MatchError::MatcherUnavailable => Self::MatcherUnavailable,
+            MatchError::Db(e) => e.into(),
+            MatchError::Panicked => Self::Internal(anyhow::Error::new(error)),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,15 @@
+//! The HTTP layer: API.md's routes, their extractors, error format and JSON shapes, the
+//! middleware around them, and HTTPS. Routes parse and respond; the domain decides.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod https;
+pub mod limits;
+mod middleware;
+mod openapi;
+mod routes;
+pub mod state;
+pub mod views;
+
+pub use routes::router;

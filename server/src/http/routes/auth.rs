@@ -1,0 +1,90 @@
+use crate::domain::password;
+use crate::http::auth::{session, CurrentUser};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::ApiJson;
+use crate::http::state::AppState;
+use crate::http::views::{MeView, UserReply};
+use crate::model::account::{Email, Nickname, Password};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupBody {
+    email: String,
+    password: String,
+    nickname: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    email: String,
+    password: String,
+}
+
+#[utoipa::path(post, path = "/api/auth/signup", tag = "account", request_body = SignupBody, responses((status = 201, body = UserReply, description = "signed up and signed in (sets the session cookie)")))]
+pub async fn signup(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<SignupBody>,
+) -> ApiResult<impl IntoResponse> {
+    let email = Email::parse(&body.email)?;
+    let nickname = Nickname::parse(&body.nickname)?;
+    let password = Password::parse(&body.password)?;
+    let hash = password::hash(password.expose().to_owned()).await?;
+    let user = state.db.create_user(&email, &nickname, hash).await?;
+    let token = state.db.create_session(user.id).await?;
+    let jar = jar.add(session::cookie(token, state.config.tls.enabled()));
+    Ok((
+        StatusCode::CREATED,
+        jar,
+        Json(UserReply {
+            user: MeView::new(&user, 0, 0),
+        }),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/auth/login", tag = "account", request_body = LoginBody, responses((status = 200, body = UserReply, description = "signed in (sets the session cookie)")))]
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult<impl IntoResponse> {
+    state.limits.login(&body.email.trim().to_lowercase())?;
+    // A malformed email cannot belong to anyone: same answer as a wrong password.
+    let user = match Email::parse(&body.email) {
+        Ok(email) => state.db.user_by_email(&email)?.filter(|u| !u.withdrawn),
+        Err(_) => None,
+    };
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    if !password::verify(body.password, hash).await? {
+        return Err(ApiError::BadCredentials);
+    }
+    let user = user.expect("verified against a user's hash");
+    if user.banned {
+        return Err(ApiError::Banned);
+    }
+    let token = state.db.create_session(user.id).await?;
+    let match_count = state.db.match_count(user.id)?;
+    let points = state.db.account(user.id)?.balance;
+    let jar = jar.add(session::cookie(token, state.config.tls.enabled()));
+    let view = MeView::new(&user, match_count, points);
+    Ok((jar, Json(UserReply { user: view })))
+}
+
+#[utoipa::path(post, path = "/api/auth/logout", tag = "account", security(("session" = [])), responses((status = 204, description = "signed out")))]
+pub async fn logout(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    jar: CookieJar,
+) -> ApiResult<impl IntoResponse> {
+    state.db.end_session(&current.token).await?;
+    let jar = jar.remove(session::removal());
+    Ok((StatusCode::NO_CONTENT, jar))
+}

@@ -1,0 +1,82 @@
+//! Priced matches: the quote, the request (the matchmaker runs it), and the history.
+
+use crate::domain::pricing;
+use crate::http::auth::CurrentUser;
+use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::extract::ApiJson;
+use crate::http::state::AppState;
+use crate::http::views::{CountReply, MatchCreated, MatchView, QuoteReply};
+use crate::model::idempotency_key::IdempotencyKey;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use storage::options::{MatchOptions, MatchOptionsDraft};
+use storage::seoul;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchBody {
+    #[serde(default)]
+    options: MatchOptionsDraft,
+}
+
+/// `POST /api/matches/quote`: what these options cost.
+#[utoipa::path(post, path = "/api/matches/quote", tag = "matches", security(("session" = [])), request_body = MatchBody, responses((status = 200, body = QuoteReply)))]
+pub async fn quote(
+    State(state): State<AppState>,
+    _current: CurrentUser,
+    ApiJson(body): ApiJson<MatchBody>,
+) -> ApiResult<Json<QuoteReply>> {
+    let options = MatchOptions::parse(body.options)?;
+    let price = pricing::price(&state.config, &options);
+    Ok(Json(QuoteReply { price }))
+}
+
+/// `POST /api/matches`: the matchmaker reserves the price, asks the matcher, and spends or
+/// releases, to the end even if this client leaves. A repeated `Idempotency-Key` answers the
+/// first reply again and charges nothing.
+#[utoipa::path(post, path = "/api/matches", tag = "matches", security(("session" = [])), request_body = MatchBody, params(("Idempotency-Key" = Option<String>, Header, description = "1 to 64 visible characters; a repeat answers the first reply again")), responses((status = 201, body = MatchCreated), (status = 503, body = ErrorBody, description = "MATCHER_UNAVAILABLE: nothing was charged")))]
+pub async fn create(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<MatchBody>,
+) -> ApiResult<(StatusCode, Json<MatchCreated>)> {
+    state.limits.matches(current.user.id)?;
+    let key = headers
+        .get("idempotency-key")
+        .map(|value| IdempotencyKey::parse(value.as_bytes()))
+        .transpose()?;
+    let options = MatchOptions::parse(body.options)?;
+    let matched = state.matchmaker.request(current.user, options, key).await?;
+    let reply = MatchCreated {
+        matched: MatchView::new(&matched.record, seoul::current_year()),
+        balance: matched.balance,
+    };
+    Ok((StatusCode::CREATED, Json(reply)))
+}
+
+/// The user's matches, newest first.
+#[utoipa::path(get, path = "/api/matches", tag = "matches", security(("session" = [])), responses((status = 200, body = Vec<MatchView>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<Vec<MatchView>>> {
+    let year = seoul::current_year();
+    let records = state.db.matches_of(current.user.id)?;
+    Ok(Json(
+        records.iter().map(|r| MatchView::new(r, year)).collect(),
+    ))
+}
+
+/// How many times others were matched with the user.
+#[utoipa::path(get, path = "/api/matches/picked-me", tag = "matches", security(("session" = [])), responses((status = 200, body = CountReply)))]
+pub async fn picked_me(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<CountReply>> {
+    let count = state.db.picked_me_count(current.user.id)?;
+    Ok(Json(CountReply { count }))
+}

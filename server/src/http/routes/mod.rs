@@ -1,0 +1,104 @@
+//! API.md's routes: each declared once, with its OpenAPI description (utoipa-axum), so the
+//! router and `GET /api/openapi.json` cannot disagree.
+
+mod admin;
+mod assets;
+mod auth;
+mod catalog;
+mod health;
+mod matches;
+mod me;
+mod metrics;
+mod ops;
+mod points;
+
+use super::error::ApiError;
+use super::extract::MAX_BODY_BYTES;
+use super::middleware::{hold_write_barrier, limit_address, panic_response};
+use super::openapi;
+use super::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::middleware;
+use axum::routing::get;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Only our own scripts, styles and API; no framing.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
+     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// Every route of API.md with its description.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::document())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(metrics::metrics))
+        .routes(routes!(catalog::catalog))
+        .routes(routes!(catalog::public_stats))
+        .routes(routes!(auth::signup))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(me::me, me::withdraw))
+        .routes(routes!(me::put_profile))
+        .routes(routes!(me::put_pickable))
+        .routes(routes!(matches::create, matches::list))
+        .routes(routes!(matches::picked_me))
+        .routes(routes!(matches::quote))
+        .routes(routes!(points::points))
+        .routes(routes!(points::my_charges))
+        .routes(routes!(points::create_charge))
+        .routes(routes!(points::cancel_charge))
+        .routes(routes!(ops::charges))
+        .routes(routes!(ops::approve))
+        .routes(routes!(ops::reject))
+        .routes(routes!(ops::adjust_points))
+        .routes(routes!(ops::search_users))
+        .routes(routes!(ops::user_detail))
+        .routes(routes!(ops::ban))
+        .routes(routes!(ops::unban))
+        .routes(routes!(ops::stats))
+        .routes(routes!(ops::audit_trail))
+        .routes(routes!(ops::export_matches))
+        .routes(routes!(admin::set_role))
+        .routes(routes!(admin::audit))
+}
+
+/// The whole app: the API, its description at `/api/openapi.json`, the web app, and the
+/// layers every request passes.
+pub fn router(state: AppState) -> Router {
+    let (api, description) = api().split_for_parts();
+    let description = openapi::finish(description);
+    api.route(
+        "/api/openapi.json",
+        get(move || openapi::serve(description.clone())),
+    )
+    .fallback(assets::serve)
+    .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+    .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    ))
+    .layer(CatchPanicLayer::custom(|_| panic_response()))
+    .layer(TraceLayer::new_for_http())
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        hold_write_barrier,
+    ))
+    .route_layer(middleware::from_fn(metrics::track))
+    .layer(middleware::from_fn_with_state(state.clone(), limit_address))
+    .with_state(state)
+}

@@ -1,0 +1,21 @@
+//! What every handler shares.
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::domain::matchmaker::Matchmaker;
+use crate::search::Search;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Arc<Db>,
+    pub nats: async_nats::Client,
+    pub config: Arc<Config>,
+    /// Runs match requests to their end.
+    pub matchmaker: Matchmaker,
+    /// Operator search; it hears of every change to a user from the database.
+    pub search: Arc<Search>,
+    /// Held shared by every state-changing request, exclusively by a backup.
+    pub write_barrier: Arc<tokio::sync::RwLock<()>>,
+    pub limits: Arc<super::limits::Limits>,
+}

@@ -1,0 +1,5 @@
+//! Values parsed once at the edge and trusted everywhere below it: every layer may use them.
+
+pub mod account;
+pub mod idempotency_key;
+pub mod time;
