@@ -26,6 +26,7 @@ use anyhow::Context;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// Opens the database in `config.data_dir` and serves until `shutdown` completes.
@@ -64,68 +65,32 @@ pub async fn serve(
         .await
         .context("configure the NATS connection")?;
     let cancel = CancellationToken::new();
-    let relay = tokio::spawn(broker::relay::run(db.clone(), nats.clone(), cancel.clone()));
-    let limits = Arc::new(http::limits::Limits::new(config.rates));
-    let forget = limits.clone();
-    let sweeper = tokio::spawn(ops::sweeper::run(
-        db.clone(),
-        move || forget.forget_idle(),
-        config.session_idle_ms(),
-        cancel.clone(),
-    ));
-    let trim = tokio::spawn(storage::process::trim_heap_until(
-        cancel.clone().cancelled_owned(),
-    ));
-    let address = listener.local_addr()?;
-    let tls = config.tls.clone();
-    let data_dir = config.data_dir.clone();
-    if !tls.enabled() && !address.ip().is_loopback() {
-        tracing::warn!(%address, "serving plain HTTP on a non-loopback address: give --tls-domain for HTTPS");
-    }
-    let search = Arc::new(search::Search::open(&data_dir.join("search"), db.clone())?);
-    let write_barrier = Arc::new(tokio::sync::RwLock::new(()));
-    let control = tokio::spawn(ops::control::run(
-        data_dir.clone(),
-        db.clone(),
-        write_barrier.clone(),
-        cancel.clone(),
-    ));
-    let config = Arc::new(config);
-    let matchmaker = domain::matchmaker::Matchmaker::new(db.clone(), nats.clone(), config.clone());
-    let state = http::state::AppState {
-        db: db.clone(),
-        nats: nats.clone(),
-        config,
-        matchmaker,
-        search: search.clone(),
-        write_barrier,
-        limits,
-    };
-    let app = http::router(state);
     let stop = cancel.clone();
     tokio::spawn(async move {
         shutdown.await;
         stop.cancel();
     });
-    if tls.enabled() {
-        tracing::info!(%address, "plain HTTP redirects to HTTPS");
-        http::https::serve(&tls, &data_dir, app, listener, cancel.clone()).await?;
-    } else {
-        tracing::info!(%address, "listening");
-        let stop = cancel.clone();
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
-        .context("serve")?;
-    }
+    let search = Arc::new(search::Search::open(
+        &config.data_dir.join("search"),
+        db.clone(),
+    )?);
+    let limits = Arc::new(http::limits::Limits::new(config.rates));
+    let write_barrier = Arc::new(tokio::sync::RwLock::new(()));
+    let tasks = Background::start(&db, &nats, &limits, &write_barrier, &config, &cancel);
+    let config = Arc::new(config);
+    let matchmaker = domain::matchmaker::Matchmaker::new(db.clone(), nats.clone(), config.clone());
+    let state = http::state::AppState {
+        db: db.clone(),
+        nats: nats.clone(),
+        config: config.clone(),
+        matchmaker,
+        search: search.clone(),
+        write_barrier,
+        limits,
+    };
+    listen(http::router(state), listener, &config, cancel.clone()).await?;
     cancel.cancel();
-    let (_, _, _, control) = tokio::join!(relay, sweeper, trim, control);
-    if let Ok(Err(e)) = control {
-        tracing::warn!(error = %e, "control socket");
-    }
+    tasks.stop().await;
     tokio::task::spawn_blocking(move || search.shutdown())
         .await
         .context("search shutdown")?;
@@ -133,4 +98,78 @@ pub async fn serve(
     db.flush().context("final flush")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `app` until `cancel`: HTTPS with plain HTTP redirecting when a domain is
+/// configured, else plain HTTP on `listener`.
+async fn listen(
+    app: axum::Router,
+    listener: TcpListener,
+    config: &Config,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let address = listener.local_addr()?;
+    if config.tls.enabled() {
+        tracing::info!(%address, "plain HTTP redirects to HTTPS");
+        return http::https::serve(&config.tls, &config.data_dir, app, listener, cancel).await;
+    }
+    if !address.ip().is_loopback() {
+        tracing::warn!(%address, "serving plain HTTP on a non-loopback address: give --tls-domain for HTTPS");
+    }
+    tracing::info!(%address, "listening");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { cancel.cancelled().await })
+    .await
+    .context("serve")
+}
+
+/// The tasks that run beside the HTTP server until it stops: the outbox relay, the sweeper,
+/// the heap trimmer and the control socket.
+struct Background {
+    relay: JoinHandle<()>,
+    sweeper: JoinHandle<()>,
+    trim: JoinHandle<()>,
+    control: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Background {
+    fn start(
+        db: &Arc<db::Db>,
+        nats: &async_nats::Client,
+        limits: &Arc<http::limits::Limits>,
+        write_barrier: &Arc<tokio::sync::RwLock<()>>,
+        config: &Config,
+        cancel: &CancellationToken,
+    ) -> Self {
+        let forget = limits.clone();
+        Self {
+            relay: tokio::spawn(broker::relay::run(db.clone(), nats.clone(), cancel.clone())),
+            sweeper: tokio::spawn(ops::sweeper::run(
+                db.clone(),
+                move || forget.forget_idle(),
+                config.session_idle_ms(),
+                cancel.clone(),
+            )),
+            trim: tokio::spawn(storage::process::trim_heap_until(
+                cancel.clone().cancelled_owned(),
+            )),
+            control: tokio::spawn(ops::control::run(
+                config.data_dir.clone(),
+                db.clone(),
+                write_barrier.clone(),
+                cancel.clone(),
+            )),
+        }
+    }
+
+    /// Waits for every task after the cancel.
+    async fn stop(self) {
+        let (_, _, _, control) = tokio::join!(self.relay, self.sweeper, self.trim, self.control);
+        if let Ok(Err(e)) = control {
+            tracing::warn!(error = %format!("{e:#}"), "control socket");
+        }
+    }
 }

@@ -38,11 +38,22 @@ const MAX_QUEUED: usize = 4096;
 type Value = Box<dyn Any + Send>;
 type Step = Box<dyn Fn(&Tx<'_>) -> TxResult<Value> + Send>;
 type Reply = oneshot::Sender<DbResult<Value>>;
+/// What the writer does with a committed step's value once it is on disk, before answering:
+/// bookkeeping that must happen exactly when the change does, whether or not its caller still
+/// waits (an HTTP future dropped mid-write must not skip it).
+type After = Box<dyn FnOnce(&Value) + Send>;
 
 struct Job {
     step: Step,
     reply: Reply,
+    after: Option<After>,
 }
+
+/// Bookkeeping a caller hands in, typed by its step's value.
+pub type AfterCommit<T> = Box<dyn FnOnce(&T) + Send>;
+
+/// A committed step: its answer, its bookkeeping, its value.
+type Committed = (Reply, Option<After>, Value);
 
 macro_rules! batch_trees {
     ($($name:ident),+ $(,)?) => {
@@ -154,16 +165,25 @@ impl Writer {
     }
 
     /// Runs `step` in the next batch and returns its value once that batch has committed and
-    /// is on disk.
-    pub async fn write<T, F>(&self, step: F) -> DbResult<T>
+    /// is on disk; `after` runs on the writer thread with the value once it is on disk.
+    pub async fn write<T, F>(&self, step: F, after: Option<AfterCommit<T>>) -> DbResult<T>
     where
         T: Send + 'static,
         F: Fn(&Tx<'_>) -> TxResult<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let step: Step = Box::new(move |tx| step(tx).map(|value| Box::new(value) as Value));
+        let after = after.map(|after| {
+            Box::new(move |value: &Value| {
+                after(
+                    value
+                        .downcast_ref::<T>()
+                        .expect("a step's value has the step's type"),
+                )
+            }) as After
+        });
         let jobs = self.jobs.as_ref().expect("open until dropped");
-        jobs.send(Job { step, reply })
+        jobs.send(Job { step, reply, after })
             .await
             .map_err(|_| DbError::WriterStopped)?;
         let value = answer.await.map_err(|_| DbError::WriterStopped)??;
@@ -200,7 +220,7 @@ fn run(db: &sled::Db, trees: &[sled::Tree], signals: &Signals, mut jobs: mpsc::R
 /// reported as done (and nothing is signalled: derived data catches up at the next start).
 fn answer_committed(
     db: &sled::Db,
-    committed: Vec<(Reply, Value)>,
+    committed: Vec<Committed>,
     change: Option<UserChange>,
     signals: &Signals,
 ) {
@@ -213,9 +233,14 @@ fn answer_committed(
     if let (Ok(_), Some(change)) = (&flushed, &change) {
         signals.emit(change);
     }
-    for (reply, value) in committed {
+    for (reply, after, value) in committed {
         let answer = match &flushed {
-            Ok(_) => Ok(value),
+            Ok(_) => {
+                if let Some(after) = after {
+                    after(&value);
+                }
+                Ok(value)
+            }
             Err(e) => Err(DbError::Flush(e.clone())),
         };
         let _ = reply.send(answer);
@@ -233,7 +258,7 @@ fn run_step(step: &Step, tx: &Tx<'_>) -> TxResult<Value> {
 /// Commits `batch`: answers the steps that failed at once and returns the committed ones with
 /// their values, to be answered after the flush, and the users they changed. Each rerun
 /// removes one aborted step, so this runs the transaction at most `batch.len() + 1` times.
-fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> (Vec<(Reply, Value)>, Option<UserChange>) {
+fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> (Vec<Committed>, Option<UserChange>) {
     let mut committed = Vec::with_capacity(batch.len());
     let change = RefCell::new(None);
     while !batch.is_empty() {
@@ -262,7 +287,11 @@ fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> (Vec<(Reply, Value)>, O
         match result {
             Ok(()) => {
                 let values = values.into_inner();
-                committed.extend(batch.drain(..).map(|job| job.reply).zip(values));
+                let jobs = batch.drain(..).map(|job| (job.reply, job.after));
+                committed.extend(
+                    jobs.zip(values)
+                        .map(|((reply, after), value)| (reply, after, value)),
+                );
             }
             Err(TransactionError::Abort((index, error))) => {
                 let _ = batch.remove(index).reply.send(Err(error));

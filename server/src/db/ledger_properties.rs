@@ -130,39 +130,49 @@ async fn run(db: &Db, users: &[UserId], charges: &Mutex<Vec<u64>>, flows: &Flows
             candidate,
             important,
             refund,
-        } => {
-            let (me, partner) = if user < 3 {
-                (users[user as usize], users[3 + candidate as usize])
-            } else {
-                (users[user as usize], users[candidate as usize])
-            };
-            let price = if important { 1_300 } else { 1_000 };
-            let reservation = match db.reserve(me, price).await {
-                Ok(reservation) => reservation,
-                Err(DbError::InsufficientPoints) => return,
-                Err(e) => panic!("reserve: {e}"),
-            };
-            let options = MatchOptions::default();
-            let proposal = Proposal {
-                requester: me,
-                candidate: partner,
-                options,
-                important_applied: !refund,
-            };
-            let refund = if important && refund { 300 } else { 0 };
-            let spend = Spend {
-                reservation: reservation.clone(),
-                refund,
-                idempotency: None,
-            };
-            match db.record_match(proposal, spend).await.unwrap() {
-                Ok(_) => {
-                    flows.spent.fetch_add(price as i64, Ordering::SeqCst);
-                    flows.refunded.fetch_add(refund as i64, Ordering::SeqCst);
-                }
-                Err(_) => db.release(&reservation).await.unwrap(),
-            }
+        } => match_once(db, users, flows, user, candidate, important, refund).await,
+    }
+}
+
+/// One priced match, as the matchmaker runs it: reserve, record (or release).
+async fn match_once(
+    db: &Db,
+    users: &[UserId],
+    flows: &Flows,
+    user: u8,
+    candidate: u8,
+    important: bool,
+    refund: bool,
+) {
+    let (me, partner) = if user < 3 {
+        (users[user as usize], users[3 + candidate as usize])
+    } else {
+        (users[user as usize], users[candidate as usize])
+    };
+    let price = if important { 1_300 } else { 1_000 };
+    let reservation = match db.reserve(me, price).await {
+        Ok(reservation) => reservation,
+        Err(DbError::InsufficientPoints) => return,
+        Err(e) => panic!("reserve: {e}"),
+    };
+    let proposal = Proposal {
+        requester: me,
+        candidate: partner,
+        options: MatchOptions::default(),
+        important_applied: !refund,
+    };
+    let refund = if important && refund { 300 } else { 0 };
+    let spend = Spend {
+        reservation: reservation.clone(),
+        refund,
+        idempotency: None,
+    };
+    match db.record_match(proposal, spend).await.unwrap() {
+        Ok(_) => {
+            flows.spent.fetch_add(price as i64, Ordering::SeqCst);
+            flows.refunded.fetch_add(refund as i64, Ordering::SeqCst);
         }
+        Err(_) => db.release(&reservation).await.unwrap(),
     }
 }
 

@@ -142,8 +142,14 @@ impl Db {
     /// when the candidate is no longer pickable or the pair already exists.
     pub async fn record_match(&self, proposal: Proposal, spend: Spend) -> DbResult<RecordOutcome> {
         let id = self.generate_id()?;
-        let outcome = self
-            .write(move |tx| {
+        let counters = self.counters.clone();
+        let counted = move |outcome: &RecordOutcome| {
+            if outcome.is_ok() {
+                counters.matches.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        self.write_then(
+            move |tx| {
                 let (users, matches, user_matches) = (tx.users, tx.matches, tx.user_matches);
                 let (partners, picked_me, reservations) =
                     (tx.partners, tx.picked_me, tx.reservations);
@@ -189,12 +195,10 @@ impl Db {
                     idempotency::save_in(replies, requester, request, outcome)?;
                 }
                 Ok(Ok((record, balance)))
-            })
-            .await?;
-        if outcome.is_ok() {
-            self.counters.matches.fetch_add(1, Ordering::Relaxed);
-        }
-        Ok(outcome)
+            },
+            counted,
+        )
+        .await
     }
 
     /// `user`'s matches as requester, newest first.

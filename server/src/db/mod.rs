@@ -108,7 +108,7 @@ pub struct Db {
     writer: Writer,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
     instance: String,
-    counters: Counters,
+    counters: Arc<Counters>,
     signals: Arc<Signals>,
 }
 
@@ -145,7 +145,7 @@ impl Db {
             writer,
             db,
             instance,
-            counters: Counters::default(),
+            counters: Arc::default(),
             signals: Arc::default(),
         };
         // Saved match replies of the format before typed replies: a day's worth at most.
@@ -181,7 +181,22 @@ impl Db {
         T: Send + 'static,
         F: Fn(&Tx<'_>) -> TxResult<T> + Send + 'static,
     {
-        self.writer.write(step).await
+        self.writer.write(step, None).await
+    }
+
+    /// [`Db::write`], and `after` with the step's value on the writer thread once the change is
+    /// on disk, whether or not the caller still waits: for bookkeeping beside the data (the
+    /// landing-page counters) that must follow the change exactly.
+    async fn write_then<T, F>(
+        &self,
+        step: F,
+        after: impl FnOnce(&T) + Send + 'static,
+    ) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Tx<'_>) -> TxResult<T> + Send + 'static,
+    {
+        self.writer.write(step, Some(Box::new(after))).await
     }
 
     /// Flushes now (shutdown, the command line).

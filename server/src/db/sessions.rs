@@ -1,7 +1,8 @@
 //! Sessions: 256 random bits handed to the client once and stored only as a SHA-256 hash,
 //! with their user and last use; they end after an idle period.
 
-use super::{decode, encode, now_ms, Db, DbResult};
+use super::batch::Tx;
+use super::{decode, encode, now_ms, Db, DbResult, TxResult};
 use base64::Engine;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -89,20 +90,13 @@ impl Db {
         Ok(())
     }
 
-    /// Ends every session of `user` (withdrawal, bans, new credentials), durably.
-    pub async fn end_sessions_of(&self, user: UserId) -> DbResult<()> {
-        let mut keys = Vec::new();
-        for item in self.user_sessions.scan_prefix(user.to_be_bytes()) {
-            keys.push(item?.0);
-        }
-        self.write(move |tx| {
-            for key in &keys {
-                tx.sessions.remove(&key[8..])?;
-                tx.user_sessions.remove(key)?;
-            }
-            Ok(())
-        })
-        .await
+    /// The keys of `user`'s sessions, for [`end_in`] in the transaction that ends them.
+    pub(super) fn session_keys_of(&self, user: UserId) -> DbResult<Vec<sled::IVec>> {
+        self.user_sessions
+            .scan_prefix(user.to_be_bytes())
+            .keys()
+            .map(|key| Ok(key?))
+            .collect()
     }
 
     /// Deletes sessions idle longer than `idle_timeout_ms`; returns how many.
@@ -121,6 +115,16 @@ impl Db {
         }
         Ok(swept)
     }
+}
+
+/// Ends the sessions `keys` (from [`Db::session_keys_of`]) inside the caller's transaction:
+/// a ban, a withdrawal or new credentials end them in the same commit.
+pub(super) fn end_in(tx: &Tx<'_>, keys: &[sled::IVec]) -> TxResult<()> {
+    for key in keys {
+        tx.sessions.remove(&key[8..])?;
+        tx.user_sessions.remove(key)?;
+    }
+    Ok(())
 }
 
 fn session_index_key(user: UserId, hash: &[u8]) -> Vec<u8> {

@@ -77,3 +77,41 @@ fn parse(bytes: &[u8]) -> DbResult<u64> {
             ))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Db;
+    use crate::model::account::{Email, Nickname};
+    use std::time::Duration;
+
+    /// A committed change to a user reaches subscribers once, with a generation that is also
+    /// what the database then reports; a refused change sends nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_committed_user_change_reaches_subscribers_with_its_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let (sender, changes) = std::sync::mpsc::channel();
+        db.on_user_change(move |change| {
+            let _ = sender.send(change.clone());
+        });
+        let before = db.user_generation().unwrap();
+        let email = Email::parse("signal@x.kr").unwrap();
+        let nickname = Nickname::parse("signal").unwrap();
+        let user = db
+            .create_user(&email, &nickname, "hash".into())
+            .await
+            .unwrap();
+        let change = changes.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(change.users, vec![user.id]);
+        assert!(change.generation > before);
+        assert_eq!(db.user_generation().unwrap(), change.generation);
+
+        let taken = db.create_user(&email, &nickname, "hash".into()).await;
+        assert!(taken.is_err());
+        assert!(
+            changes.try_recv().is_err(),
+            "a refused change is not signalled"
+        );
+        assert_eq!(db.user_generation().unwrap(), change.generation);
+    }
+}

@@ -3,6 +3,7 @@
 
 use super::batch::Tx;
 use super::ops_audit::{self, Actor, OpsAction};
+use super::sessions;
 use super::{abort, decode, encode, key_id, now_ms, outbox, Db, DbError, DbResult, TxResult};
 use crate::model::account::{Email, Nickname};
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,20 @@ pub fn read_in(users: &TransactionalTree, id: UserId) -> TxResult<Option<UserRec
         Some(bytes) => Ok(Some(decode("users", &key, &bytes).map_err(abort)?)),
         None => Ok(None),
     }
+}
+
+/// Applies `change` to a live (not withdrawn) user, stores it and queues its event.
+fn change_in(
+    tx: &Tx<'_>,
+    id: UserId,
+    change: &impl Fn(&mut UserRecord) -> DbResult<()>,
+) -> TxResult<UserRecord> {
+    let mut user = read_in(tx.users, id)?
+        .filter(|u| !u.withdrawn)
+        .ok_or_else(|| abort(DbError::UserGone(id)))?;
+    change(&mut user).map_err(abort)?;
+    store_and_queue_event_in(tx, &mut user)?;
+    Ok(user)
 }
 
 /// Stores a user whose change the matcher need not hear of (role, password).
@@ -179,7 +194,8 @@ impl Db {
             version: 0,
         };
         let (email_key, nickname_key, record) = (email.key(), nickname.key(), user.clone());
-        self.write(move |tx| {
+        let counters = self.counters.clone();
+        let step = move |tx: &Tx<'_>| {
             if tx.emails.get(&email_key)?.is_some() {
                 return Err(abort(DbError::EmailTaken));
             }
@@ -190,9 +206,11 @@ impl Db {
             tx.nicknames
                 .insert(nickname_key.as_bytes(), &id.to_be_bytes())?;
             store_in(tx, &record)
+        };
+        self.write_then(step, move |_| {
+            counters.users.fetch_add(1, Ordering::Relaxed);
         })
         .await?;
-        self.counters.users.fetch_add(1, Ordering::Relaxed);
         Ok(user)
     }
 
@@ -202,15 +220,7 @@ impl Db {
         id: UserId,
         change: impl Fn(&mut UserRecord) -> DbResult<()> + Send + 'static,
     ) -> DbResult<UserRecord> {
-        self.write(move |tx| {
-            let mut user = read_in(tx.users, id)?
-                .filter(|u| !u.withdrawn)
-                .ok_or_else(|| abort(DbError::UserGone(id)))?;
-            change(&mut user).map_err(abort)?;
-            store_and_queue_event_in(tx, &mut user)?;
-            Ok(user)
-        })
-        .await
+        self.write(move |tx| change_in(tx, id, &change)).await
     }
 
     /// Sets the profile. Gender cannot change once set.
@@ -265,7 +275,7 @@ impl Db {
     }
 
     /// Bans or unbans: the user leaves (or rejoins) the pool through the usual event, and a ban
-    /// ends their sessions at once.
+    /// ends their sessions in the same commit.
     pub async fn set_banned(
         &self,
         id: UserId,
@@ -278,60 +288,61 @@ impl Db {
         } else {
             OpsAction::Unban
         };
-        let user = self
-            .write(move |tx| {
-                let mut user =
-                    read_in(tx.users, id)?.ok_or_else(|| abort(DbError::NotFound("user")))?;
-                if user.banned != banned {
-                    user.banned = banned;
-                    store_and_queue_event_in(tx, &mut user)?;
-                    ops_audit::record_in(
-                        tx.ops_audit,
-                        actor,
-                        action,
-                        id.to_string(),
-                        reason.clone(),
-                        None,
-                    )?;
-                }
-                Ok(user)
-            })
-            .await?;
-        if banned {
-            self.end_sessions_of(id).await?;
-        }
-        Ok(user)
+        let sessions = if banned {
+            self.session_keys_of(id)?
+        } else {
+            Vec::new()
+        };
+        self.write(move |tx| {
+            let mut user =
+                read_in(tx.users, id)?.ok_or_else(|| abort(DbError::NotFound("user")))?;
+            if user.banned != banned {
+                user.banned = banned;
+                store_and_queue_event_in(tx, &mut user)?;
+                let (target, reason) = (id.to_string(), reason.clone());
+                ops_audit::record_in(tx.ops_audit, actor, action, target, reason, None)?;
+            }
+            sessions::end_in(tx, &sessions)?;
+            Ok(user)
+        })
+        .await
     }
 
-    /// Sets a new password hash and ends the user's sessions (admin recovery).
+    /// Sets a new password hash and ends the user's sessions in the same commit (admin
+    /// recovery).
     pub async fn reset_credentials(
         &self,
         id: UserId,
         password_hash: String,
     ) -> DbResult<UserRecord> {
-        let user = self
-            .write(move |tx| {
-                let mut user =
-                    read_in(tx.users, id)?.ok_or_else(|| abort(DbError::NotFound("user")))?;
-                user.password_hash = password_hash.clone();
-                store_in(tx, &user)?;
-                Ok(user)
-            })
-            .await?;
-        self.end_sessions_of(id).await?;
-        Ok(user)
+        let sessions = self.session_keys_of(id)?;
+        self.write(move |tx| {
+            let mut user =
+                read_in(tx.users, id)?.ok_or_else(|| abort(DbError::NotFound("user")))?;
+            user.password_hash = password_hash.clone();
+            store_in(tx, &user)?;
+            sessions::end_in(tx, &sessions)?;
+            Ok(user)
+        })
+        .await
     }
 
-    /// Withdraws: the user leaves the pool at once; their records stay.
+    /// Withdraws: the user leaves the pool and their sessions end, in one commit; their
+    /// records stay.
     pub async fn withdraw(&self, id: UserId) -> DbResult<UserRecord> {
-        let user = self
-            .change_user(id, |user| {
+        let sessions = self.session_keys_of(id)?;
+        let counters = self.counters.clone();
+        let step = move |tx: &Tx<'_>| {
+            let user = change_in(tx, id, &|user: &mut UserRecord| {
                 user.withdrawn = true;
                 Ok(())
-            })
-            .await?;
-        self.counters.users.fetch_sub(1, Ordering::Relaxed);
-        self.end_sessions_of(id).await?;
-        Ok(user)
+            })?;
+            sessions::end_in(tx, &sessions)?;
+            Ok(user)
+        };
+        self.write_then(step, move |_| {
+            counters.users.fetch_sub(1, Ordering::Relaxed);
+        })
+        .await
     }
 }

@@ -102,3 +102,29 @@ pub fn router(state: AppState) -> Router {
     .layer(middleware::from_fn_with_state(state.clone(), limit_address))
     .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The description has the routes as the router registers them, each answering client
+    /// errors with API.md's error body.
+    #[test]
+    fn every_route_is_described_with_the_error_body() {
+        let (_, description) = api().split_for_parts();
+        let document: serde_json::Value =
+            serde_json::from_str(&openapi::finish(description)).unwrap();
+        let paths = document["paths"].as_object().unwrap();
+        assert!(paths["/api/matches"]["post"].is_object());
+        assert!(paths["/api/matches"]["get"].is_object());
+        assert!(paths["/api/ops/users/{id}/ban"]["post"].is_object());
+        for (path, item) in paths {
+            for (method, operation) in item.as_object().unwrap() {
+                assert!(
+                    operation["responses"]["4XX"].is_object(),
+                    "{method} {path} lacks the error body"
+                );
+            }
+        }
+    }
+}
