@@ -30,9 +30,10 @@ enum Command {
     },
 }
 
-/// Tunes the allocator before the runtime starts its threads (each takes an arena at its
-/// first allocation), then runs [`serve`].
+/// Makes every file it creates private to its user, tunes the allocator before the runtime
+/// starts its threads (each takes an arena at its first allocation), then runs [`serve`].
 fn main() -> anyhow::Result<()> {
+    storage::process::restrict_new_files();
     storage::process::tune_allocator();
     tokio::runtime::Runtime::new()?.block_on(serve())
 }
@@ -46,6 +47,9 @@ async fn serve() -> anyhow::Result<()> {
             println!("wrote {rows} rows to {}", out.display());
             Ok(())
         }
-        None => comatching_matcher::run(cli.run, storage::process::shutdown_signal()).await,
+        None => {
+            storage::process::warn_if_open(&cli.run.data_dir);
+            comatching_matcher::run(cli.run, storage::process::shutdown_signal()).await
+        }
     }
 }

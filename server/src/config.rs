@@ -1,8 +1,11 @@
 //! The server's configuration: flags, each with an environment variable (see `--help`). Each
 //! default is one named constant, used by the flag and by [`Config::new`].
 
+use crate::db::sessions::SessionLimits;
 use crate::http::https::TlsArgs;
 use crate::http::limits::RateArgs;
+use crate::http::metrics::DEFAULT_METRICS_ADDR;
+use crate::http::serving::ServingArgs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,6 +15,10 @@ use storage::broker::NatsArgs;
 pub const DEFAULT_MATCH_TIMEOUT_MS: u64 = 3_000;
 /// A session ends after this long without use.
 pub const DEFAULT_SESSION_IDLE_SECS: u64 = 3_600;
+/// A session ends this long after sign-in, however much it is used.
+pub const DEFAULT_SESSION_LIFETIME_SECS: u64 = 30 * 24 * 3_600;
+/// The largest points correction an operator may make; beyond it, either way, an admin.
+pub const DEFAULT_OPERATOR_ADJUST_CAP: u64 = 50_000;
 /// The price of a match, in points.
 pub const DEFAULT_PRICE_BASE: u64 = 1_000;
 /// The surcharge for excluding one's own major.
@@ -35,12 +42,23 @@ pub struct Config {
     pub tls: TlsArgs,
     #[command(flatten)]
     pub rates: RateArgs,
+    #[command(flatten)]
+    pub serving: ServingArgs,
+    /// Where `GET /metrics` (Prometheus) is served; keep it on loopback.
+    #[arg(long, env = "COMATCHING_METRICS_ADDR", default_value = DEFAULT_METRICS_ADDR)]
+    pub metrics_addr: SocketAddr,
     /// How long a match request waits for the matcher before answering 503.
     #[arg(long, env = "COMATCHING_MATCH_TIMEOUT_MS", default_value_t = DEFAULT_MATCH_TIMEOUT_MS)]
     pub match_timeout_ms: u64,
     /// A session ends after this long without use.
     #[arg(long, env = "COMATCHING_SESSION_IDLE_SECS", default_value_t = DEFAULT_SESSION_IDLE_SECS)]
     pub session_idle_secs: u64,
+    /// A session ends this long after sign-in, however much it is used.
+    #[arg(long, env = "COMATCHING_SESSION_LIFETIME_SECS", default_value_t = DEFAULT_SESSION_LIFETIME_SECS)]
+    pub session_lifetime_secs: u64,
+    /// The largest points correction an operator may make either way; beyond it, an admin.
+    #[arg(long, env = "COMATCHING_OPERATOR_ADJUST_CAP", default_value_t = DEFAULT_OPERATOR_ADJUST_CAP)]
+    pub operator_adjust_cap: u64,
     /// Price of a match, in points (shown by /api/catalog).
     #[arg(long, env = "COMATCHING_PRICE_BASE", default_value_t = DEFAULT_PRICE_BASE)]
     pub price_base: u64,
@@ -64,8 +82,8 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults with the given data directory and NATS URL, HTTP on a free loopback port
-    /// and HTTPS off (tests, scripts).
+    /// Defaults with the given data directory and NATS URL, HTTP and metrics on free loopback
+    /// ports and HTTPS off (tests, scripts).
     pub fn new(data_dir: &Path, nats_url: &str) -> Self {
         Self {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -73,8 +91,12 @@ impl Config {
             nats: NatsArgs::plain(nats_url),
             tls: TlsArgs::off(),
             rates: RateArgs::default(),
+            serving: ServingArgs::default(),
+            metrics_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             match_timeout_ms: DEFAULT_MATCH_TIMEOUT_MS,
             session_idle_secs: DEFAULT_SESSION_IDLE_SECS,
+            session_lifetime_secs: DEFAULT_SESSION_LIFETIME_SECS,
+            operator_adjust_cap: DEFAULT_OPERATOR_ADJUST_CAP,
             price_base: DEFAULT_PRICE_BASE,
             price_exclude_same_major: DEFAULT_PRICE_EXCLUDE_SAME_MAJOR,
             price_important_option: DEFAULT_PRICE_IMPORTANT_OPTION,
@@ -86,7 +108,15 @@ impl Config {
         Duration::from_millis(self.match_timeout_ms)
     }
 
-    pub fn session_idle_ms(&self) -> i64 {
-        i64::try_from(self.session_idle_secs.saturating_mul(1_000)).unwrap_or(i64::MAX)
+    /// When sessions end: idle, and at the latest.
+    pub fn session_limits(&self) -> SessionLimits {
+        SessionLimits {
+            idle_ms: millis(self.session_idle_secs),
+            lifetime_ms: millis(self.session_lifetime_secs),
+        }
     }
+}
+
+fn millis(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1_000)).unwrap_or(i64::MAX)
 }

@@ -76,6 +76,11 @@ pub async fn serve(
     )?);
     let limits = Arc::new(http::limits::Limits::new(config.rates));
     let write_barrier = Arc::new(tokio::sync::RwLock::new(()));
+    let metrics = TcpListener::bind(config.metrics_addr)
+        .await
+        .with_context(|| format!("bind the metrics address {}", config.metrics_addr))?;
+    tracing::info!(address = %metrics.local_addr()?, "metrics at /metrics");
+    let metrics = tokio::spawn(http::metrics::serve(metrics, db.clone(), cancel.clone()));
     let tasks = Background::start(&db, &nats, &limits, &write_barrier, &config, &cancel);
     let config = Arc::new(config);
     let matchmaker = domain::matchmaker::Matchmaker::new(db.clone(), nats.clone(), config.clone());
@@ -88,9 +93,13 @@ pub async fn serve(
         write_barrier,
         limits,
     };
-    listen(http::router(state), listener, &config, cancel.clone()).await?;
+    let served = listen(http::router(state), listener, &config, cancel.clone()).await;
     cancel.cancel();
     tasks.stop().await;
+    if let Ok(Err(e)) = metrics.await {
+        tracing::warn!(error = %format!("{e:#}"), "metrics listener");
+    }
+    served?;
     tokio::task::spawn_blocking(move || search.shutdown())
         .await
         .context("search shutdown")?;
@@ -111,19 +120,16 @@ async fn listen(
     let address = listener.local_addr()?;
     if config.tls.enabled() {
         tracing::info!(%address, "plain HTTP redirects to HTTPS");
-        return http::https::serve(&config.tls, &config.data_dir, app, listener, cancel).await;
+        let (tls, limits) = (&config.tls, &config.serving);
+        return http::https::serve(tls, limits, &config.data_dir, app, listener, cancel).await;
     }
     if !address.ip().is_loopback() {
         tracing::warn!(%address, "serving plain HTTP on a non-loopback address: give --tls-domain for HTTPS");
     }
     tracing::info!(%address, "listening");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { cancel.cancelled().await })
-    .await
-    .context("serve")
+    http::serving::serve_plain(app, listener, &config.serving, cancel)
+        .await
+        .context("serve")
 }
 
 /// The tasks that run beside the HTTP server until it stops: the outbox relay, the sweeper,
@@ -150,7 +156,7 @@ impl Background {
             sweeper: tokio::spawn(ops::sweeper::run(
                 db.clone(),
                 move || forget.forget_idle(),
-                config.session_idle_ms(),
+                config.session_limits(),
                 cancel.clone(),
             )),
             trim: tokio::spawn(storage::process::trim_heap_until(

@@ -2,9 +2,11 @@ use clap::Parser;
 use comatching_server::cli::{self, Cli};
 use std::process::ExitCode;
 
-/// Tunes the allocator before the runtime starts its threads (each takes an arena at its
-/// first allocation), then runs the command line; a failure prints its whole chain of causes.
+/// Makes every file it creates private to its user, tunes the allocator before the runtime
+/// starts its threads (each takes an arena at its first allocation), then runs the command
+/// line; a failure prints its whole chain of causes.
 fn main() -> ExitCode {
+    storage::process::restrict_new_files();
     storage::process::tune_allocator();
     let cli = Cli::parse();
     let outcome = tokio::runtime::Runtime::new()

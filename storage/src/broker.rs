@@ -69,6 +69,22 @@ pub struct NatsArgs {
 /// Reconnect attempts back off up to this long, then retry at this pace forever.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 
+/// Client names are `comatching-<service>` or `comatching-<service>-<instance>`.
+const CLIENT_NAME_PREFIX: &str = "comatching-";
+
+/// The inbox prefix of a client named `client_name`: `_INBOX_<service>` (`comatching-server`
+/// → `_INBOX_server`, `comatching-matcher-campus-1` → `_INBOX_matcher`). Replies (to match
+/// requests, to JetStream API calls, PubAcks, pulled messages) arrive under the inbox, and
+/// `deploy/nats-server.conf` lets each service's user subscribe only to its own, so the
+/// matcher's credentials cannot read the server's replies or the other way round.
+pub fn inbox_prefix(client_name: &str) -> String {
+    let name = client_name
+        .strip_prefix(CLIENT_NAME_PREFIX)
+        .unwrap_or(client_name);
+    let service = name.split_once('-').map_or(name, |(service, _)| service);
+    format!("_INBOX_{service}")
+}
+
 impl NatsArgs {
     /// Plain, unauthenticated NATS at `url` (development and tests).
     pub fn plain(url: impl Into<String>) -> Self {
@@ -83,7 +99,8 @@ impl NatsArgs {
     }
 
     /// Connects, or keeps trying in the background when NATS is not up yet: the caller can
-    /// start serving at once and the client reconnects forever with capped backoff.
+    /// start serving at once and the client reconnects forever with capped backoff. Replies
+    /// come under the service's own [`inbox_prefix`].
     pub async fn connect(&self, client_name: &str) -> std::io::Result<async_nats::Client> {
         let mut options = match &self.nats_creds {
             Some(path) => async_nats::ConnectOptions::with_credentials_file(path).await?,
@@ -102,6 +119,7 @@ impl NatsArgs {
         let name = client_name.to_owned();
         options
             .name(client_name)
+            .custom_inbox_prefix(inbox_prefix(client_name))
             .retry_on_initial_connect()
             .max_reconnects(None)
             .connection_timeout(Duration::from_secs(2))
@@ -116,5 +134,21 @@ impl NatsArgs {
             .connect(self.nats_url.as_str())
             .await
             .map_err(std::io::Error::other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The prefixes `deploy/nats-server.conf` gives each service's user.
+    #[test]
+    fn each_service_gets_its_own_inbox() {
+        assert_eq!(inbox_prefix("comatching-server"), "_INBOX_server");
+        assert_eq!(
+            inbox_prefix("comatching-matcher-campus-1"),
+            "_INBOX_matcher"
+        );
+        assert_eq!(inbox_prefix("comatching-matcher-test"), "_INBOX_matcher");
     }
 }

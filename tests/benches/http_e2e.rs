@@ -183,8 +183,8 @@ fn sample(text: &str, name: &str) -> f64 {
 
 /// `(name, sum, count)` of each timing the server keeps of a match request: its stages
 /// (`match_stage_seconds`), the writer's transactions and flushes, and the whole request.
-async fn match_timings(base: &str) -> Vec<(String, f64, f64)> {
-    let text = metrics_text(&format!("{base}/metrics")).await;
+async fn match_timings(server_metrics: &str) -> Vec<(String, f64, f64)> {
+    let text = metrics_text(&format!("http://{server_metrics}/metrics")).await;
     let stages = ["lock", "reserve", "ask", "record"].map(|stage| {
         (
             stage,
@@ -297,7 +297,8 @@ async fn scenario(one_core: bool) {
     create_admin(&data, "bench@bench.kr", "bench-password");
 
     let nats = NatsServer::start();
-    let (port, metrics_port) = (free_port(), free_port());
+    let (port, metrics_port, server_metrics_port) = (free_port(), free_port(), free_port());
+    let server_metrics = format!("127.0.0.1:{server_metrics_port}");
     let base = format!("http://127.0.0.1:{port}");
     let loose = [
         "--rate-address-per-minute",
@@ -306,6 +307,8 @@ async fn scenario(one_core: bool) {
         "1000",
         "--rate-match-per-minute",
         "100000",
+        "--metrics-addr",
+        &server_metrics,
     ];
     let server = Proc::spawn(
         "comatching-server",
@@ -369,9 +372,9 @@ async fn scenario(one_core: bool) {
     let fastest = closed_loop(&base, students).await;
     let elapsed = started.elapsed().as_secs_f64();
     let students = funded_students(&base, &admin, MATCHERS..MATCHERS + PACED_MATCHERS).await;
-    let timings_before = match_timings(&base).await;
+    let timings_before = match_timings(&server_metrics).await;
     let paced = paced(&base, students).await;
-    let timings_after = match_timings(&base).await;
+    let timings_after = match_timings(&server_metrics).await;
     let visible = change_visible(&base, &metrics_addr, 200).await;
     let ms = |d: Duration| d.as_secs_f64() * 1_000.0;
     let mib = |pid: u32| resident_kib(pid).unwrap_or(0) as f64 / 1024.0;

@@ -69,6 +69,7 @@ pub async fn spawn_app_with(
     let nats = NatsServer::start();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = comatching_server::Config::new(&dir.path().join("server"), &nats.url());
+    config.metrics_addr = std::net::SocketAddr::from(([127, 0, 0, 1], crate::nats::free_port()));
     configure(&mut config);
     let db = Db::open(&config.data_dir).expect("open the database");
     create_admin(&db, ADMIN_EMAIL, ADMIN_PASSWORD, "관리자")
@@ -171,6 +172,11 @@ impl TestApp {
             }
         })
         .await
+    }
+
+    /// Where the server serves `GET /metrics` (its own loopback address, not the API's).
+    pub fn metrics_url(&self) -> String {
+        format!("http://{}/metrics", self.server_config.metrics_addr)
     }
 
     /// A new client with its own cookie jar.

@@ -141,6 +141,9 @@ pub fn server_args(nats_url: &str, data_dir: &Path, http_port: u16, extra: &[&st
         "--http-addr".to_owned(),
         format!("127.0.0.1:{http_port}"),
     ];
+    if !extra.contains(&"--metrics-addr") {
+        args.extend(["--metrics-addr".to_owned(), "127.0.0.1:0".to_owned()]);
+    }
     args.extend(extra.iter().map(|a| a.to_string()));
     args
 }

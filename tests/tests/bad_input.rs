@@ -258,3 +258,82 @@ async fn every_endpoint_refuses_bad_input_and_changes_nothing() {
         .expect_error(405, "METHOD_NOT_ALLOWED");
     app.stop().await;
 }
+
+/// A nickname that only looks like a taken one (another script's letters, full-width forms) is
+/// taken, and invisible or direction-changing characters are refused in nicknames and profile
+/// text with a message naming them; nothing refused is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn look_alike_and_invisible_characters_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let alice = app.client();
+    alice.join("alice", "MALE", "수학과").await;
+    app.wait_outbox_empty().await;
+    let (events_before, _) = app.stream_state().await.unwrap();
+    let alice_before = alice.get("/api/me").await.expect(200);
+    let stats_before = app.client().get("/api/stats/public").await.expect(200);
+
+    let anonymous = app.client();
+    let account = |email: &str, nickname: &str| json!({"email": email, "password": "password123", "nickname": nickname});
+    assert_all(
+        &anonymous,
+        Method::POST,
+        "/api/auth/signup",
+        vec![
+            (
+                account("cyrillic@test.ac.kr", "\u{430}lice"),
+                409,
+                "CONFLICT",
+            ),
+            (account("wide@test.ac.kr", "ａｌｉｃｅ"), 409, "CONFLICT"),
+            (
+                account("rlo@test.ac.kr", "\u{202E}ecila"),
+                422,
+                "INVALID_NICKNAME",
+            ),
+            (
+                account("zwsp@test.ac.kr", "ali\u{200B}ce"),
+                422,
+                "INVALID_NICKNAME",
+            ),
+        ],
+    )
+    .await;
+    assert_all(
+        &alice,
+        Method::PUT,
+        "/api/me/profile",
+        vec![
+            (
+                profile_with("comment", json!("안녕\u{202E}하세요")),
+                422,
+                "INVALID_COMMENT",
+            ),
+            (
+                profile_with("comment", json!("안녕\u{200B}하세요")),
+                422,
+                "INVALID_COMMENT",
+            ),
+        ],
+    )
+    .await;
+    let hidden = anonymous.signup("rlo@test.ac.kr", "\u{202E}ecila").await;
+    hidden.expect_error(422, "INVALID_NICKNAME");
+    let message = hidden.body["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("U+202E"), "{message}");
+
+    // Nothing changed: the same profile, the same counts, no event published.
+    assert_eq!(alice.get("/api/me").await.expect(200), alice_before);
+    let stats_after = app.client().get("/api/stats/public").await.expect(200);
+    assert_eq!(stats_after, stats_before);
+    app.wait_outbox_empty().await;
+    assert_eq!(app.stream_state().await.unwrap().0, events_before);
+    // And no refused email was kept: each signs up under a name of its own.
+    for (email, nickname) in [
+        ("cyrillic@test.ac.kr", "alicia"),
+        ("rlo@test.ac.kr", "ecila"),
+        ("zwsp@test.ac.kr", "alice_2"),
+    ] {
+        app.client().signup(email, nickname).await.expect(201);
+    }
+    app.stop().await;
+}

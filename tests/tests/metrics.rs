@@ -21,8 +21,11 @@ async fn server_and_matcher_expose_their_metrics() {
     me.request_match().await.expect(201);
     me.request_match().await.expect_error(404, "NO_CANDIDATE");
 
-    let (status, server) = app.client().text("/metrics").await;
-    assert_eq!(status, 200);
+    let server = reqwest::get(app.metrics_url()).await.unwrap();
+    assert_eq!(server.status(), 200);
+    let server = server.text().await.unwrap();
+    let (status, _) = app.client().text("/metrics").await;
+    assert_eq!(status, 404, "metrics are not on the public port");
     for needle in [
         r#"http_requests_total{route="/api/matches",method="POST",status="201"}"#,
         r#"match_outcomes_total{outcome="MATCHED"} 1"#,

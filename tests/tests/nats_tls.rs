@@ -1,15 +1,20 @@
 //! The matcher link as deployed: nats-server on deploy/nats-server.conf with TLS and one user
 //! per service. The server and matcher work through it; the matcher cannot publish profile
-//! events; anonymous and plain-text clients are refused.
+//! events nor read the server's replies; anonymous and plain-text clients are refused.
 
 use comatching_tests::pki::TestCa;
 use comatching_tests::{profile, wait_until, ApiClient, NatsServer};
+use futures::StreamExt;
 use std::path::Path;
 use std::time::Duration;
 use storage::broker::NatsArgs;
 use tokio::sync::oneshot;
 
 const DEADLINE: Duration = Duration::from_secs(30);
+/// How long a subscription that must stay silent is listened to.
+const SILENCE: Duration = Duration::from_secs(2);
+/// What nats-server answers a subscription the user's permissions do not allow.
+const SUBSCRIBE_REFUSED: &str = "Permissions Violation for Subscription to \"_INBOX_server.>\"";
 
 fn credentials(nats: &NatsServer, user: &str, password: &str, ca: &Path) -> NatsArgs {
     NatsArgs {
@@ -71,12 +76,59 @@ async fn server_and_matcher_work_through_the_deployed_config_and_nobody_else_get
     .await;
     assert_eq!(reply["match"]["partner"]["nickname"], "그녀");
 
-    // The matcher's credentials cannot publish profile events.
+    // The matcher's credentials cannot read the server's replies: subscribing to its inbox is
+    // refused, and a match answered meanwhile reaches only the server.
     let as_matcher = credentials(&nats, "comatching-matcher", "matcher-secret", &ca.ca_file());
+    let (server_errors, mut refusals) = tokio::sync::mpsc::unbounded_channel();
+    let eavesdropper = async_nats::ConnectOptions::new()
+        .user_and_password("comatching-matcher".into(), "matcher-secret".into())
+        .add_root_certificates(ca.ca_file())
+        .require_tls(true)
+        .custom_inbox_prefix("_INBOX_matcher")
+        .event_callback(move |event| {
+            let server_errors = server_errors.clone();
+            async move {
+                if let async_nats::Event::ServerError(error) = event {
+                    let _ = server_errors.send(error.to_string());
+                }
+            }
+        })
+        .connect(as_matcher.nats_url.as_str())
+        .await
+        .expect("the matcher's credentials connect");
+    let mut overheard = eavesdropper.subscribe("_INBOX_server.>").await.unwrap();
+    eavesdropper.flush().await.unwrap();
+    let refusal = tokio::time::timeout(DEADLINE, refusals.recv())
+        .await
+        .expect("nats-server answers the subscription")
+        .expect("the event channel is open");
+    assert!(
+        refusal.contains(SUBSCRIBE_REFUSED),
+        "subscribing to the server's inbox was not refused: {refusal}"
+    );
+    let him = ApiClient::new(&base);
+    him.signup("him@tls.ac.kr", "그남자").await.expect(201);
+    him.put_profile(&profile("MALE", "물리학과", "him"))
+        .await
+        .expect(200);
+    let reply = wait_until("a second match through TLS", DEADLINE, || async {
+        let reply = him.request_match().await;
+        (reply.status == 201).then_some(reply.body)
+    })
+    .await;
+    assert_eq!(reply["match"]["partner"]["nickname"], "그녀");
+    let leaked = tokio::time::timeout(SILENCE, overheard.next()).await;
+    assert!(
+        !matches!(leaked, Ok(Some(_))),
+        "the matcher's credentials read a reply meant for the server: {leaked:?}"
+    );
+
+    // The matcher's credentials cannot publish profile events.
     let matcher_client = async_nats::ConnectOptions::new()
         .user_and_password("comatching-matcher".into(), "matcher-secret".into())
         .add_root_certificates(ca.ca_file())
         .require_tls(true)
+        .custom_inbox_prefix("_INBOX_matcher")
         .connect(as_matcher.nats_url.as_str())
         .await
         .expect("the matcher's credentials connect");
@@ -91,6 +143,7 @@ async fn server_and_matcher_work_through_the_deployed_config_and_nobody_else_get
         .user_and_password("comatching-server".into(), "server-secret".into())
         .add_root_certificates(ca.ca_file())
         .require_tls(true)
+        .custom_inbox_prefix("_INBOX_server")
         .connect(as_matcher.nats_url.as_str())
         .await
         .expect("the server's credentials connect");
@@ -100,8 +153,8 @@ async fn server_and_matcher_work_through_the_deployed_config_and_nobody_else_get
         .unwrap();
     assert_eq!(
         stream.info().await.unwrap().state.messages,
-        2,
-        "only the two profiles' events are in USERS"
+        3,
+        "only the three profiles' events are in USERS"
     );
 
     // No credentials, or no TLS: refused.

@@ -102,6 +102,7 @@ enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Some(command) = cli.command else {
         let config = cli.config;
+        storage::process::warn_if_open(&config.data_dir);
         let listener = tokio::net::TcpListener::bind(config.http_addr)
             .await
             .with_context(|| format!("bind {}", config.http_addr))?;

@@ -73,6 +73,8 @@ pub fn restore(from: &Path, dir: &Path) -> anyhow::Result<u64> {
         "{} is damaged (checksum mismatch)",
         from.display()
     );
+    storage::process::create_private_dir(dir)
+        .with_context(|| format!("create the directory {}", dir.display()))?;
     let db =
         sled::open(dir).with_context(|| format!("create the database in {}", dir.display()))?;
     let mut reader = BufReader::new(&content[MAGIC.len()..]);

@@ -33,6 +33,12 @@ pub enum DbError {
     },
     #[error("the storage engine failed")]
     Storage(#[from] sled::Error),
+    #[error("cannot create the data directory {}", path.display())]
+    DataDir {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// Several callers share one failed flush, so its cause is shared too.
     #[error("the flush to disk failed")]
     Flush(#[source] Arc<sled::Error>),

@@ -19,6 +19,7 @@ pub mod matches;
 pub mod ops_audit;
 pub mod outbox;
 pub mod points;
+mod pseudonyms;
 pub mod sessions;
 mod signals;
 pub mod stats;
@@ -108,18 +109,26 @@ pub struct Db {
     writer: Writer,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
     instance: String,
+    /// Random per database and never sent anywhere: keys the export's pseudonyms.
+    pseudonym_key: pseudonyms::Key,
     counters: Arc<Counters>,
     signals: Arc<Signals>,
 }
 
 impl Db {
-    /// Opens (or creates) the database in `dir`. Must be called inside a tokio runtime.
+    /// Opens (or creates, readable by this user only) the database in `dir`. Must be called
+    /// inside a tokio runtime.
     pub fn open(dir: &Path) -> DbResult<Arc<Self>> {
+        storage::process::create_private_dir(dir).map_err(|source| DbError::DataDir {
+            path: dir.to_owned(),
+            source,
+        })?;
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(CACHE_BYTES)
             .open()?;
         let instance = instance_id(&db)?;
+        let pseudonym_key = pseudonyms::key(&db)?;
         let (writer, jobs) = batch::channel();
         let mut this = Self {
             users: db.open_tree("users")?,
@@ -145,6 +154,7 @@ impl Db {
             writer,
             db,
             instance,
+            pseudonym_key,
             counters: Arc::default(),
             signals: Arc::default(),
         };
@@ -153,6 +163,7 @@ impl Db {
         Writer::start(&mut this, jobs)
             .map_err(|e| DbError::Corrupt(format!("start the writer thread: {e}")))?;
         this.seed_counters()?;
+        this.migrate_nickname_keys()?;
         Ok(Arc::new(this))
     }
 

@@ -19,6 +19,19 @@ pub struct SessionRecord {
     pub last_seen_ms: i64,
 }
 
+/// When a session ends: after `idle_ms` without use, and `lifetime_ms` after it began.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub idle_ms: i64,
+    pub lifetime_ms: i64,
+}
+
+impl SessionLimits {
+    fn ended(&self, record: &SessionRecord, now: i64) -> bool {
+        now - record.last_seen_ms > self.idle_ms || now - record.created_at_ms > self.lifetime_ms
+    }
+}
+
 /// A fresh token (URL-safe base64 of 32 random bytes).
 fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -52,15 +65,16 @@ impl Db {
         Ok(token)
     }
 
-    /// The user of a live session; an idle one is deleted and answers `None`.
-    pub fn session_user(&self, token: &str, idle_timeout_ms: i64) -> DbResult<Option<UserId>> {
+    /// The user of a live session; an ended one (idle, or past its lifetime) is deleted and
+    /// answers `None`.
+    pub fn session_user(&self, token: &str, limits: SessionLimits) -> DbResult<Option<UserId>> {
         let hash = token_hash(token);
         let Some(bytes) = self.sessions.get(hash)? else {
             return Ok(None);
         };
         let mut record: SessionRecord = decode("sessions", &hash, &bytes)?;
         let now = now_ms();
-        if now - record.last_seen_ms > idle_timeout_ms {
+        if limits.ended(&record, now) {
             // Not flushed: a lost delete is swept again, and the session is idle either way.
             self.remove_session(&hash)?;
             return Ok(None);
@@ -99,14 +113,14 @@ impl Db {
             .collect()
     }
 
-    /// Deletes sessions idle longer than `idle_timeout_ms`; returns how many.
-    pub fn sweep_sessions(&self, idle_timeout_ms: i64) -> DbResult<usize> {
+    /// Deletes ended sessions; returns how many.
+    pub fn sweep_sessions(&self, limits: SessionLimits) -> DbResult<usize> {
         let now = now_ms();
         let mut swept = 0;
         for item in self.sessions.iter() {
             let (hash, bytes) = item?;
             let record: SessionRecord = decode("sessions", &hash, &bytes)?;
-            if now - record.last_seen_ms > idle_timeout_ms {
+            if limits.ended(&record, now) {
                 self.sessions.remove(&hash)?;
                 self.user_sessions
                     .remove(session_index_key(record.user_id, &hash))?;
@@ -138,23 +152,34 @@ fn session_index_key(user: UserId, hash: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// Idle for `idle_ms`, lifetime an hour.
+    fn idle_after(idle_ms: i64) -> SessionLimits {
+        SessionLimits {
+            idle_ms,
+            lifetime_ms: 3_600_000,
+        }
+    }
+
     #[tokio::test]
     async fn sessions_end_when_idle_logged_out_or_swept() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path()).unwrap();
         let (alice, bob) = (UserId(1), UserId(2));
         let token = db.create_session(alice).await.unwrap();
-        assert_eq!(db.session_user(&token, 60_000).unwrap(), Some(alice));
-        assert_eq!(db.session_user("forged", 60_000).unwrap(), None);
+        assert_eq!(
+            db.session_user(&token, idle_after(60_000)).unwrap(),
+            Some(alice)
+        );
+        assert_eq!(db.session_user("forged", idle_after(60_000)).unwrap(), None);
 
         std::thread::sleep(std::time::Duration::from_millis(5));
         assert_eq!(
-            db.session_user(&token, 1).unwrap(),
+            db.session_user(&token, idle_after(1)).unwrap(),
             None,
             "idle past the timeout"
         );
         assert_eq!(
-            db.session_user(&token, 60_000).unwrap(),
+            db.session_user(&token, idle_after(60_000)).unwrap(),
             None,
             "and deleted"
         );
@@ -162,13 +187,28 @@ mod tests {
         let kept = db.create_session(bob).await.unwrap();
         let logged_out = db.create_session(bob).await.unwrap();
         db.end_session(&logged_out).await.unwrap();
-        assert_eq!(db.session_user(&logged_out, 60_000).unwrap(), None);
+        assert_eq!(
+            db.session_user(&logged_out, idle_after(60_000)).unwrap(),
+            None
+        );
         let idle = db.create_session(alice).await.unwrap();
         std::thread::sleep(std::time::Duration::from_millis(5));
-        assert_eq!(db.sweep_sessions(60_000).unwrap(), 0);
-        assert_eq!(db.sweep_sessions(1).unwrap(), 2);
-        assert_eq!(db.session_user(&idle, 60_000).unwrap(), None);
-        assert_eq!(db.session_user(&kept, 60_000).unwrap(), None);
+        assert_eq!(db.sweep_sessions(idle_after(60_000)).unwrap(), 0);
+        assert_eq!(db.sweep_sessions(idle_after(1)).unwrap(), 2);
+        assert_eq!(db.session_user(&idle, idle_after(60_000)).unwrap(), None);
+        assert_eq!(db.session_user(&kept, idle_after(60_000)).unwrap(), None);
         assert!(db.user_sessions.is_empty(), "the index is cleaned too");
+
+        let old = db.create_session(alice).await.unwrap();
+        let short = SessionLimits {
+            idle_ms: 60_000,
+            lifetime_ms: 1,
+        };
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(
+            db.session_user(&old, short).unwrap(),
+            None,
+            "past its lifetime"
+        );
     }
 }

@@ -2,5 +2,6 @@
 //! database and broker below.
 
 pub mod matchmaker;
+pub mod operators;
 pub mod password;
 pub mod pricing;

@@ -5,9 +5,14 @@
 use crate::db::idempotency::Refusal;
 use crate::db::DbError;
 use crate::domain::matchmaker::MatchError;
+use crate::domain::operators::OpsRefusal;
+use crate::domain::password::PasswordError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use storage::FieldError;
+
+/// When an overloaded server asks to be tried again.
+const OVERLOADED_RETRY_AFTER_SECS: u64 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -21,6 +26,9 @@ pub enum ApiError {
     Forbidden,
     #[error("this account is banned")]
     Banned,
+    /// 403 with a code of its own (`TARGET_NOT_STUDENT`, `ADMIN_REQUIRED`).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -44,6 +52,12 @@ pub enum ApiError {
     NoCandidate,
     #[error("the matcher is not reachable; nothing was charged, try again shortly")]
     MatcherUnavailable,
+    #[error("the server is busy; try again in a second")]
+    Overloaded,
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
+    #[error("this request must come from the service's own pages")]
+    CrossOrigin,
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -63,6 +77,7 @@ impl ApiError {
             Self::BadCredentials => (StatusCode::UNAUTHORIZED, "BAD_CREDENTIALS"),
             Self::Forbidden => (StatusCode::FORBIDDEN, "FORBIDDEN"),
             Self::Banned => (StatusCode::FORBIDDEN, "BANNED"),
+            Self::Refused { code, .. } => (StatusCode::FORBIDDEN, *code),
             Self::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
@@ -74,6 +89,9 @@ impl ApiError {
             Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
             Self::NoCandidate => (StatusCode::NOT_FOUND, "NO_CANDIDATE"),
             Self::MatcherUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "MATCHER_UNAVAILABLE"),
+            Self::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "OVERLOADED"),
+            Self::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT"),
+            Self::CrossOrigin => (StatusCode::FORBIDDEN, "CROSS_ORIGIN"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
         };
         (status, code.to_owned())
@@ -127,7 +145,12 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %format!("{e:#}"), "internal error");
         }
         let mut response = (self.status(), axum::Json(self.body())).into_response();
-        if let Self::RateLimited(seconds) = self {
+        let retry_after = match self {
+            Self::RateLimited(seconds) => Some(seconds),
+            Self::Overloaded => Some(OVERLOADED_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
@@ -153,6 +176,32 @@ impl From<DbError> for ApiError {
                 Self::unprocessable("BALANCE_WOULD_BE_NEGATIVE", error.to_string())
             }
             failure => Self::Internal(anyhow::Error::new(failure)),
+        }
+    }
+}
+
+impl From<OpsRefusal> for ApiError {
+    fn from(refusal: OpsRefusal) -> Self {
+        let message = refusal.to_string();
+        match refusal {
+            OpsRefusal::OnSelf => Self::unprocessable("INVALID_TARGET", message),
+            OpsRefusal::NotAStudent => Self::Refused {
+                code: "TARGET_NOT_STUDENT",
+                message,
+            },
+            OpsRefusal::AdminRequired { .. } => Self::Refused {
+                code: "ADMIN_REQUIRED",
+                message,
+            },
+        }
+    }
+}
+
+impl From<PasswordError> for ApiError {
+    fn from(error: PasswordError) -> Self {
+        match error {
+            PasswordError::Busy(_) => Self::Overloaded,
+            PasswordError::Failed(e) => Self::Internal(e),
         }
     }
 }

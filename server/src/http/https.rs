@@ -2,6 +2,7 @@
 //! (TLS-ALPN-01 on the HTTPS port, so nothing else must listen), no reverse proxy. Plain HTTP
 //! then only redirects to HTTPS, and responses carry HSTS.
 
+use super::serving::{drain_on, serve_plain, ServingArgs};
 use anyhow::Context;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -15,15 +16,12 @@ use rustls_acme::AcmeConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Browsers remember for two years to come back only over HTTPS.
 const HSTS: &str = "max-age=63072000; includeSubDomains";
-/// Requests in flight get this long to finish at shutdown.
-const DRAIN: Duration = Duration::from_secs(10);
 
 /// HTTPS settings; HTTPS is on when at least one `--tls-domain` is given.
 #[derive(Debug, Clone, clap::Args)]
@@ -102,9 +100,11 @@ fn acme_client_config(root: Option<&PathBuf>) -> anyhow::Result<Arc<rustls::Clie
     Ok(Arc::new(config))
 }
 
-/// Serves `app` over HTTPS and redirects plain HTTP on `http` until `cancel`.
+/// Serves `app` over HTTPS and redirects plain HTTP on `http` until `cancel`, both with the
+/// connection limits.
 pub async fn serve(
     tls: &TlsArgs,
+    limits: &ServingArgs,
     data_dir: &std::path::Path,
     app: Router,
     http: TcpListener,
@@ -147,36 +147,42 @@ pub async fn serve(
         HeaderValue::from_static(HSTS),
     ));
     tracing::info!(address = %tls.https_addr, domains = ?tls.tls_domains, %directory, "serving HTTPS");
-    let https = axum_server::bind(tls.https_addr)
-        .acceptor(acceptor)
-        .handle(handle.clone())
-        .serve(app.into_make_service_with_connect_info::<SocketAddr>());
-    let https_port = tls.https_addr.port();
-    let redirect = Router::new()
-        .fallback(move |request: Request| async move { redirect(request, https_port) });
-    let stop = cancel.clone();
-    let plain =
-        axum::serve(http, redirect).with_graceful_shutdown(async move { stop.cancelled().await });
-    tokio::spawn(async move {
-        cancel.cancelled().await;
-        handle.graceful_shutdown(Some(DRAIN));
+    let mut server = axum_server::bind(tls.https_addr)
+        .acceptor(limits.guard(acceptor))
+        .handle(handle.clone());
+    limits.tune(&mut server);
+    let https = server.serve(app.into_make_service_with_connect_info::<SocketAddr>());
+    let (https_port, domains) = (tls.https_addr.port(), tls.tls_domains.clone());
+    let redirect = Router::new().fallback(move |request: Request| {
+        let domains = domains.clone();
+        async move { redirect(request, &domains, https_port) }
     });
+    drain_on(cancel.clone(), handle);
+    let plain = serve_plain(redirect, http, limits, cancel);
     let (https, plain) = tokio::join!(https, plain);
     https.context("HTTPS")?;
     plain.context("HTTP redirect")?;
     Ok(())
 }
 
-/// 308 to the same path over HTTPS on the same host.
-fn redirect(request: Request, https_port: u16) -> Response {
-    let host = request
+/// 308 to the same path over HTTPS on the requested host when it is one of ours, else on our
+/// first domain: the `Host` header never chooses where a browser is sent.
+fn redirect(request: Request, domains: &[String], https_port: u16) -> Response {
+    let asked = request
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name).to_owned());
-    let Some(host) = host.filter(|h| !h.is_empty()) else {
-        return (StatusCode::BAD_REQUEST, "a Host header is required").into_response();
+        .map(|h| {
+            h.rsplit_once(':')
+                .map_or(h, |(name, _)| name)
+                .to_ascii_lowercase()
+        });
+    let Some(first) = domains.first() else {
+        return (StatusCode::NOT_FOUND, "no HTTPS domain is configured").into_response();
     };
+    let host = asked
+        .and_then(|asked| domains.iter().find(|d| d.eq_ignore_ascii_case(&asked)))
+        .unwrap_or(first);
     let port = if https_port == 443 {
         String::new()
     } else {

@@ -1,15 +1,21 @@
 //! Rate limits: tight per account (log-in attempts, match requests), loose per address (a
 //! whole festival booth sits behind one campus NAT). Over a limit: 429 `RATE_LIMITED` with
-//! `Retry-After`. Memory is bounded: idle keys are dropped by the sweeper.
+//! `Retry-After`. Memory is bounded: keys are bounded in size, and idle keys are dropped by
+//! the sweeper.
+//!
+//! Log-in attempts are limited per (address, account): guessing from one place slows down to
+//! the quota's refill rate, while the account's owner elsewhere (or another student behind
+//! the same booth NAT) is not locked out by someone else's bad tries.
 
 use super::error::ApiError;
+use crate::model::account::EMAIL_MAX_CHARS;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
-/// Log-in attempts per account per minute.
+/// Log-in attempts per account from one address per minute.
 pub const DEFAULT_LOGIN_PER_MINUTE: u32 = 10;
 /// Match requests per user per minute.
 pub const DEFAULT_MATCH_PER_MINUTE: u32 = 30;
@@ -19,7 +25,7 @@ pub const DEFAULT_ADDRESS_PER_MINUTE: u32 = 6_000;
 /// The rates, per minute, from the configuration.
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub struct RateArgs {
-    /// Log-in attempts per account per minute.
+    /// Log-in attempts per account from one address per minute.
     #[arg(long, env = "COMATCHING_RATE_LOGIN_PER_MINUTE", default_value_t = DEFAULT_LOGIN_PER_MINUTE)]
     pub rate_login_per_minute: u32,
     /// Match requests per user per minute.
@@ -45,7 +51,7 @@ impl Default for RateArgs {
 }
 
 pub struct Limits {
-    login: DefaultKeyedRateLimiter<String>,
+    login: DefaultKeyedRateLimiter<(IpAddr, String)>,
     matches: DefaultKeyedRateLimiter<u64>,
     address: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
@@ -76,9 +82,16 @@ impl Limits {
         })
     }
 
-    /// A log-in attempt for the account with this email key.
-    pub fn login(&self, email_key: &str) -> Result<(), ApiError> {
-        self.check(&self.login, &email_key.to_owned())
+    /// A log-in attempt from `ip` for the account `email` names (as typed: trimmed, lower
+    /// case and cut to an email's longest, so a 60 KB "email" is a small key).
+    pub fn login(&self, ip: IpAddr, email: &str) -> Result<(), ApiError> {
+        let account: String = email
+            .trim()
+            .chars()
+            .take(EMAIL_MAX_CHARS)
+            .collect::<String>()
+            .to_lowercase();
+        self.check(&self.login, &(ip, account))
     }
 
     pub fn matches(&self, user: storage::UserId) -> Result<(), ApiError> {

@@ -1,28 +1,95 @@
-//! What runs around every request: the per-address limit, the write barrier, panics.
+//! What runs around every request: the per-address limit, the same-origin check, load
+//! shedding, the write barrier (after the body is read), panics.
 
-use super::error::error_response;
+use super::error::{error_response, ApiError};
+use super::extract::MAX_BODY_BYTES;
 use super::state::AppState;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::error::Error as _;
 use std::net::SocketAddr;
 
+/// Requests that change nothing: no origin check, no barrier.
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
 /// State-changing requests hold the write barrier (shared), so a backup, which takes it
-/// exclusively, sees no write in flight.
+/// exclusively, sees no write in flight. The body is read first (bounded in size, and in time
+/// by the body timeout), so a slow client never holds the barrier; a body that is not JSON is
+/// refused here, before any handler.
 pub async fn hold_write_barrier(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    if matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    if is_safe(request.method()) {
         return next.run(request).await;
     }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(e) => return body_error(&e).into_response(),
+    };
+    if !bytes.is_empty() && !is_json(&parts.headers) {
+        return ApiError::BadRequest(
+            "send the body as JSON (Content-Type: application/json)".into(),
+        )
+        .into_response();
+    }
+    let request = Request::from_parts(parts, Body::from(bytes));
     let _shared = state.write_barrier.read().await;
     next.run(request).await
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Why a body could not be read: too large, too slow, or cut off.
+fn body_error(error: &axum::Error) -> ApiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = error.source();
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return ApiError::RequestTimeout;
+        }
+        if e.is::<http_body_util::LengthLimitError>() {
+            return ApiError::PayloadTooLarge(MAX_BODY_BYTES);
+        }
+        cause = e.source();
+    }
+    ApiError::BadRequest("the body could not be read".into())
+}
+
+/// A state-changing request must come from our own origin: a page on another origin of the
+/// same site (another `*.ac.kr` host, which SameSite=Lax lets through) is refused. Browsers
+/// say where a request comes from in `Sec-Fetch-Site` or, older ones, `Origin`; a request with
+/// neither is not from a browser page, so it cannot carry a victim's cookie against their will.
+pub async fn check_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if is_safe(request.method()) || same_origin(request.headers(), state.config.tls.enabled()) {
+        return next.run(request).await;
+    }
+    metrics::counter!("http_cross_origin_refused_total").increment(1);
+    ApiError::CrossOrigin.into_response()
+}
+
+fn same_origin(headers: &HeaderMap, https: bool) -> bool {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = text("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = text(header::ORIGIN.as_str()) else {
+        return true;
+    };
+    let scheme = if https { "https" } else { "http" };
+    text(header::HOST.as_str()).is_some_and(|host| origin == format!("{scheme}://{host}"))
 }
 
 /// The loose per-address limit, on every request.
@@ -38,6 +105,12 @@ pub async fn limit_address(
     }
 }
 
+/// More requests in flight than `--max-in-flight`: 503 `OVERLOADED` at once, counted.
+pub async fn shed(_: tower::BoxError) -> Response {
+    metrics::counter!("http_shed_total").increment(1);
+    ApiError::Overloaded.into_response()
+}
+
 pub fn panic_response() -> Response {
     tracing::error!("a handler panicked");
     error_response(
@@ -45,4 +118,44 @@ pub fn panic_response() -> Response {
         "INTERNAL",
         "internal error",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn only_our_own_origin_may_change_things() {
+        let host = ("host", "comatching.ac.kr");
+        assert!(same_origin(&headers(&[host]), true), "not from a page");
+        assert!(same_origin(
+            &headers(&[host, ("sec-fetch-site", "same-origin")]),
+            true
+        ));
+        assert!(!same_origin(
+            &headers(&[host, ("sec-fetch-site", "same-site")]),
+            true
+        ));
+        assert!(!same_origin(
+            &headers(&[host, ("sec-fetch-site", "cross-site")]),
+            true
+        ));
+        let ours = ("origin", "https://comatching.ac.kr");
+        let sibling = ("origin", "https://evil.ac.kr");
+        assert!(same_origin(&headers(&[host, ours]), true));
+        assert!(
+            !same_origin(&headers(&[host, ours]), false),
+            "scheme counts"
+        );
+        assert!(!same_origin(&headers(&[host, sibling]), true));
+        assert!(!same_origin(&headers(&[host, ("origin", "null")]), true));
+    }
 }

@@ -2,13 +2,16 @@
 //! middleware around them, and HTTPS. Routes parse and respond; the domain decides.
 
 pub mod auth;
+mod connections;
 pub mod error;
 pub mod extract;
 pub mod https;
 pub mod limits;
+pub mod metrics;
 mod middleware;
 mod openapi;
 mod routes;
+pub mod serving;
 pub mod state;
 pub mod views;
 

@@ -2,8 +2,10 @@
 
 use storage::profile::clean_text;
 use storage::FieldError;
+use unicode_normalization::UnicodeNormalization;
 
-const EMAIL_MAX_CHARS: usize = 254;
+/// The longest email address.
+pub const EMAIL_MAX_CHARS: usize = 254;
 const EMAIL_LOCAL_MAX_CHARS: usize = 64;
 const PASSWORD_MIN_CHARS: usize = 8;
 const PASSWORD_MAX_CHARS: usize = 128;
@@ -70,7 +72,7 @@ impl Password {
     }
 }
 
-/// 2–16 letters (Hangul included), digits and `_`; unique ignoring case.
+/// 2–16 letters (Hangul included), digits and `_`; unique ignoring case and look-alikes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Nickname(String);
 
@@ -90,8 +92,31 @@ impl Nickname {
         &self.0
     }
 
+    /// The uniqueness key, shared by nicknames people could take for one another, so nobody
+    /// can pose as a user with a name that only looks like theirs. NFKC folds width and
+    /// compatibility forms (ａｌｉｃｅ), lower case folds case, and the confusable skeleton of
+    /// Unicode TR39 folds look-alike letters of other scripts and shapes (Cyrillic а, `rn` and
+    /// `m`, `0` and `o`). The skeleton brings back some capitals (`0` → `O`), so the key is
+    /// lowered again. Hangul is compared by its letters, where a final consonant reads like
+    /// the next syllable's first: so 각가 and 가까 share a key, a rare refusal worth the rest.
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        let folded = self.0.as_str().nfkc().collect::<String>().to_lowercase();
+        unicode_security::skeleton(&folded)
+            .collect::<String>()
+            .to_lowercase()
+    }
+
+    /// Names how [`Nickname::key`] is made and the Unicode tables it reads. The database
+    /// stores it beside its nickname index and rebuilds the index when it differs, so a new
+    /// recipe, or an update that moves the tables, never leaves keys made two ways side by
+    /// side (where a look-alike would slip past the older ones).
+    pub fn key_version() -> String {
+        format!(
+            "nfkc-lower-skeleton-lower; unicode: std {:?}, normalization {:?}, security {:?}",
+            char::UNICODE_VERSION,
+            unicode_normalization::UNICODE_VERSION,
+            unicode_security::UNICODE_VERSION,
+        )
     }
 }
 
@@ -133,6 +158,54 @@ mod tests {
         assert!(Nickname::parse("a").is_err());
         assert!(Nickname::parse("민수!").is_err());
         assert!(Nickname::parse(&"가".repeat(17)).is_err());
-        assert_eq!(Nickname::parse("MinSu").unwrap().key(), "minsu");
+        assert!(Nickname::parse("민\u{200B}수").is_err());
+        assert!(Nickname::parse("\u{3164}\u{3164}").is_err());
+    }
+
+    fn key(raw: &str) -> String {
+        Nickname::parse(raw).unwrap().key()
+    }
+
+    #[test]
+    fn nickname_keys_fold_case_and_look_alikes() {
+        let alice = key("alice");
+        for look_alike in [
+            "Alice",
+            "ALICE",
+            "\u{430}lice",
+            "ａｌｉｃｅ",
+            "\u{FF21}lice",
+        ] {
+            assert_eq!(key(look_alike), alice, "{look_alike}");
+        }
+        assert_eq!(key("MinSu"), key("minsu"));
+        assert_eq!(key("bob0"), key("BOBO"));
+        assert_eq!(key("mina"), key("rnina"));
+        for different in ["alicia", "alice_2", "bob"] {
+            assert_ne!(key(different), alice, "{different}");
+        }
+    }
+
+    #[test]
+    fn hangul_nickname_keys_stay_apart() {
+        let minsu = key("김민수");
+        let as_letters = "\u{1100}\u{1175}\u{11B7}\u{1106}\u{1175}\u{11AB}\u{1109}\u{116E}";
+        assert_eq!(
+            key(as_letters),
+            minsu,
+            "the same syllables spelled as letters"
+        );
+        for other in [
+            "김민서",
+            "김민수_01",
+            "이민수",
+            "김수민",
+            "민수",
+            "춘향",
+            "이몽룡",
+        ] {
+            assert_ne!(key(other), minsu, "{other}");
+        }
+        assert_ne!(key("춘향"), key("춘양"));
     }
 }

@@ -16,7 +16,7 @@ pub async fn create_admin(
 ) -> anyhow::Result<UserRecord> {
     let email = Email::parse(email).context("--email")?;
     let password = Password::parse(raw_password).context("the password")?;
-    let hash = password::hash(password.expose().to_owned()).await?;
+    let hash = password::hash(password.expose().to_owned(), None).await?;
     let user = match db.user_by_email(&email)? {
         Some(existing) => db.reset_credentials(existing.id, hash).await?,
         None => {
@@ -46,7 +46,7 @@ mod tests {
             .unwrap();
         assert_eq!(again.id, first.id);
         assert!(
-            password::verify("password-2".into(), Some(again.password_hash))
+            password::verify("password-2".into(), Some(again.password_hash), None)
                 .await
                 .unwrap()
         );

@@ -52,7 +52,7 @@ pub async fn seed(db: &Db, count: usize) -> anyhow::Result<usize> {
     if !db.has_no_users() {
         return Ok(0);
     }
-    let hash = password::hash(DEMO_PASSWORD.to_owned()).await?;
+    let hash = password::hash(DEMO_PASSWORD.to_owned(), None).await?;
     let mut rng = StdRng::seed_from_u64(2026);
     let year = seoul::current_year();
     let mut added = stream::iter(0..count)

@@ -1,15 +1,17 @@
 //! The match history as CSV for model training: pseudonymous ids, the options asked, both
 //! sides' features and the time. No names, contacts or emails. Streamed in chunks, both for
 //! `GET /api/admin/export/matches.csv` and `comatching-server export matches`.
+//!
+//! Ids are [`Db::pseudonym`]s: keyed with a secret only the server holds, so the public
+//! instance id in every `Nats-Msg-Id` does not turn them back into users, and stable within
+//! one database so rows of the same user can be joined.
 
 use crate::db::matches::MatchRecord;
 use crate::db::Db;
-use sha2::{Digest, Sha256};
 use storage::csv_export::escape_formula;
 use storage::events::Features;
 use storage::profile::HobbyCategory;
 use storage::seoul;
-use storage::UserId;
 
 /// Rows per chunk handed to the writer or the HTTP body.
 pub const ROWS_PER_CHUNK: usize = 512;
@@ -38,13 +40,6 @@ pub const HEADER: [&str; 21] = [
     "partnerHobby",
 ];
 
-/// A stable pseudonym: the same user always gets the same one within one database, and it
-/// cannot be turned back into an id without the database's secret instance id.
-fn pseudonym(db: &Db, user: UserId) -> String {
-    let digest = Sha256::digest(format!("{}:{}", db.instance(), user.0));
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn categories(mask: u8) -> String {
     HobbyCategory::ALL
         .iter()
@@ -72,8 +67,8 @@ fn row(db: &Db, record: &MatchRecord, year: i32) -> Vec<String> {
     let mut row = vec![
         record.id.to_string(),
         crate::model::time::rfc3339(record.at_ms),
-        pseudonym(db, record.requester),
-        pseudonym(db, record.partner),
+        db.pseudonym(record.requester),
+        db.pseudonym(record.partner),
         record.price.to_string(),
         record.refunded.to_string(),
         record.important_applied.to_string(),

@@ -1,6 +1,7 @@
 //! Deletes idle sessions and expired idempotency replies now and then, so neither tree grows
 //! without bound.
 
+use crate::db::sessions::SessionLimits;
 use crate::db::Db;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +12,7 @@ const SWEEP_INTERVAL: Duration = Duration::from_secs(300);
 pub async fn run(
     db: Arc<Db>,
     forget_idle_limits: impl Fn() + Send,
-    idle_timeout_ms: i64,
+    session_limits: SessionLimits,
     cancel: CancellationToken,
 ) {
     loop {
@@ -19,8 +20,8 @@ pub async fn run(
             () = tokio::time::sleep(SWEEP_INTERVAL) => {}
             () = cancel.cancelled() => return,
         }
-        match db.sweep_sessions(idle_timeout_ms) {
-            Ok(swept) if swept > 0 => tracing::info!(swept, "idle sessions deleted"),
+        match db.sweep_sessions(session_limits) {
+            Ok(swept) if swept > 0 => tracing::info!(swept, "ended sessions deleted"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "session sweep failed"),
         }

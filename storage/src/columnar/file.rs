@@ -79,7 +79,7 @@ pub fn save(path: &Path, table: &FeatureTable) -> Result<(), FileError> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| io("create directory", e))?;
+    crate::process::create_private_dir(dir).map_err(|e| io("create directory", e))?;
     let temp = path.with_extension("tmp");
     let mut file = File::create(&temp).map_err(|e| io("create temporary file", e))?;
     file.write_all(&bytes).map_err(|e| io("write", e))?;

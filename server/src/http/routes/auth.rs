@@ -5,12 +5,13 @@ use crate::http::extract::ApiJson;
 use crate::http::state::AppState;
 use crate::http::views::{MeView, UserReply};
 use crate::model::account::{Email, Nickname, Password};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
+use std::net::SocketAddr;
 use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
@@ -31,13 +32,14 @@ pub struct LoginBody {
 #[utoipa::path(post, path = "/api/auth/signup", tag = "account", request_body = SignupBody, responses((status = 201, body = UserReply, description = "signed up and signed in (sets the session cookie)")))]
 pub async fn signup(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     ApiJson(body): ApiJson<SignupBody>,
 ) -> ApiResult<impl IntoResponse> {
     let email = Email::parse(&body.email)?;
     let nickname = Nickname::parse(&body.nickname)?;
     let password = Password::parse(&body.password)?;
-    let hash = password::hash(password.expose().to_owned()).await?;
+    let hash = password::hash(password.expose().to_owned(), Some(peer.ip())).await?;
     let user = state.db.create_user(&email, &nickname, hash).await?;
     let token = state.db.create_session(user.id).await?;
     let jar = jar.add(session::cookie(token, state.config.tls.enabled()));
@@ -53,17 +55,18 @@ pub async fn signup(
 #[utoipa::path(post, path = "/api/auth/login", tag = "account", request_body = LoginBody, responses((status = 200, body = UserReply, description = "signed in (sets the session cookie)")))]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<impl IntoResponse> {
-    state.limits.login(&body.email.trim().to_lowercase())?;
+    state.limits.login(peer.ip(), &body.email)?;
     // A malformed email cannot belong to anyone: same answer as a wrong password.
     let user = match Email::parse(&body.email) {
         Ok(email) => state.db.user_by_email(&email)?.filter(|u| !u.withdrawn),
         Err(_) => None,
     };
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    if !password::verify(body.password, hash).await? {
+    if !password::verify(body.password, hash, Some(peer.ip())).await? {
         return Err(ApiError::BadCredentials);
     }
     let user = user.expect("verified against a user's hash");
@@ -85,6 +88,6 @@ pub async fn logout(
     jar: CookieJar,
 ) -> ApiResult<impl IntoResponse> {
     state.db.end_session(&current.token).await?;
-    let jar = jar.remove(session::removal());
+    let jar = jar.remove(session::removal(state.config.tls.enabled()));
     Ok((StatusCode::NO_CONTENT, jar))
 }

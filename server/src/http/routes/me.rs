@@ -62,6 +62,6 @@ pub async fn withdraw(
     jar: CookieJar,
 ) -> ApiResult<impl IntoResponse> {
     state.db.withdraw(current.user.id).await?;
-    let jar = jar.remove(session::removal());
+    let jar = jar.remove(session::removal(state.config.tls.enabled()));
     Ok((StatusCode::NO_CONTENT, jar))
 }

@@ -8,22 +8,27 @@ mod catalog;
 mod health;
 mod matches;
 mod me;
-mod metrics;
 mod ops;
 mod points;
 
 use super::error::ApiError;
 use super::extract::MAX_BODY_BYTES;
-use super::middleware::{hold_write_barrier, limit_address, panic_response};
+use super::metrics;
+use super::middleware::{check_origin, hold_write_barrier, limit_address, panic_response, shed};
 use super::openapi;
 use super::state::AppState;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::middleware;
 use axum::routing::get;
 use axum::Router;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -37,7 +42,6 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::document())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
-        .routes(routes!(metrics::metrics))
         .routes(routes!(catalog::catalog))
         .routes(routes!(catalog::public_stats))
         .routes(routes!(auth::signup))
@@ -69,10 +73,17 @@ fn api() -> OpenApiRouter<AppState> {
 }
 
 /// The whole app: the API, its description at `/api/openapi.json`, the web app, and the
-/// layers every request passes.
+/// layers every request passes, innermost first: the body read before the write barrier is
+/// taken (within the body timeout), the same-origin check, security headers, panics, load
+/// shedding, metrics, and the per-address limit outermost.
 pub fn router(state: AppState) -> Router {
     let (api, description) = api().split_for_parts();
     let description = openapi::finish(description);
+    let serving = state.config.serving;
+    let shedding = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(shed))
+        .layer(LoadShedLayer::new())
+        .layer(GlobalConcurrencyLimitLayer::new(serving.max_in_flight));
     api.route(
         "/api/openapi.json",
         get(move || openapi::serve(description.clone())),
@@ -80,6 +91,12 @@ pub fn router(state: AppState) -> Router {
     .fallback(assets::serve)
     .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
     .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        hold_write_barrier,
+    ))
+    .layer(RequestBodyTimeoutLayer::new(serving.body_read_timeout()))
+    .layer(middleware::from_fn_with_state(state.clone(), check_origin))
     .layer(SetResponseHeaderLayer::overriding(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -94,10 +111,7 @@ pub fn router(state: AppState) -> Router {
     ))
     .layer(CatchPanicLayer::custom(|_| panic_response()))
     .layer(TraceLayer::new_for_http())
-    .layer(middleware::from_fn_with_state(
-        state.clone(),
-        hold_write_barrier,
-    ))
+    .layer(shedding)
     .route_layer(middleware::from_fn(metrics::track))
     .layer(middleware::from_fn_with_state(state.clone(), limit_address))
     .with_state(state)

@@ -3,6 +3,7 @@
 use crate::db::charges::{ChargeStatus, Decision};
 use crate::db::ops_audit::Actor;
 use crate::db::stats::OpsStats;
+use crate::domain::operators;
 use crate::http::auth::{Admin, Operator};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{path_id, ApiJson, ApiQuery};
@@ -61,10 +62,11 @@ async fn decide(
     id: &str,
     decision: Decision,
 ) -> ApiResult<Json<ChargeReply>> {
-    let charge = state
-        .db
-        .decide_charge(path_id(id)?, decision, operator.0.id)
-        .await?;
+    let id = path_id(id)?;
+    let owner = state.db.charge(id)?.ok_or(ApiError::NotFound)?.user_id;
+    let owner = state.db.user(owner)?.ok_or(ApiError::NotFound)?;
+    operators::may_act_on(&operator.0, &owner)?;
+    let charge = state.db.decide_charge(id, decision, operator.0.id).await?;
     Ok(Json(ChargeReply {
         charge: ChargeView::new(&charge),
     }))
@@ -105,7 +107,7 @@ pub async fn adjust_points(
     ApiJson(body): ApiJson<AdjustBody>,
 ) -> ApiResult<Json<BalanceReply>> {
     let max = crate::db::points::MAX_ADJUST;
-    if body.delta == 0 || body.delta.abs() > max {
+    if body.delta == 0 || body.delta.unsigned_abs() > max.unsigned_abs() {
         return Err(FieldError::new(
             "DELTA",
             format!("delta must be non-zero and at most {max} either way"),
@@ -113,11 +115,15 @@ pub async fn adjust_points(
         .into());
     }
     let reason = clean_text(&body.reason, "REASON", 1, 200)?;
-    let user = UserId(path_id(&id)?);
-    state.db.user(user)?.ok_or(ApiError::NotFound)?;
+    let target = state
+        .db
+        .user(UserId(path_id(&id)?))?
+        .ok_or(ApiError::NotFound)?;
+    operators::may_act_on(&operator.0, &target)?;
+    operators::may_adjust(&operator.0, body.delta, state.config.operator_adjust_cap)?;
     let account = state
         .db
-        .adjust_points(user, body.delta, &reason, operator.0.id)
+        .adjust_points(target.id, body.delta, &reason, operator.0.id)
         .await?;
     Ok(Json(BalanceReply {
         balance: account.balance,
@@ -228,16 +234,14 @@ async fn set_banned(
     body: &[u8],
 ) -> ApiResult<Json<BanReply>> {
     let reason = ban_reason(body)?;
-    let target = UserId(path_id(id)?);
-    if target == operator.0.id {
-        return Err(ApiError::unprocessable(
-            "INVALID_TARGET",
-            "operators cannot ban themselves",
-        ));
-    }
+    let target = state
+        .db
+        .user(UserId(path_id(id)?))?
+        .ok_or(ApiError::NotFound)?;
+    operators::may_act_on(&operator.0, &target)?;
     let user = state
         .db
-        .set_banned(target, banned, Actor(operator.0.id), reason)
+        .set_banned(target.id, banned, Actor(operator.0.id), reason)
         .await?;
     Ok(Json(BanReply {
         id: user.id.to_string(),
