@@ -1,7 +1,8 @@
 //! Choosing a candidate: the pool rule and weighted scoring, column-wise over the whole table.
 //!
 //! Every row gets one integer score in a reused buffer, in two `ndarray::Zip` passes with no
-//! branch on the options inside the loop (options become per-request coefficients):
+//! branch on the options inside the loop (options become per-request coefficients; the
+//! agreements come from [`crate::agreement`], which training uses too):
 //!
 //! ```text
 //! score = eligible × (1 + Σ weight × agreement + IMPORTANT_BONUS × passes_important)
@@ -10,26 +11,20 @@
 //! with the important option whenever anyone does, and among everyone otherwise: exactly the
 //! hard filter with its fallback. Ties at the top are broken uniformly by the request's seed.
 
+use crate::agreement::Asked;
 use crate::weights::FixedWeights;
 use ndarray::{Array1, ArrayView1, Zip};
 use rand::{Rng, SeedableRng};
 use storage::columnar::{status, FeatureTable};
 use storage::matching::{MatchReply, MatchRequest, MAX_EXCLUDED};
-use storage::options::{AgePreference, ImportantOption, MatchOptions};
+use storage::options::{ImportantOption, MatchOptions};
 
 /// Added for full agreement with the important option (weights × agreements stay below it).
 const IMPORTANT_BONUS: u32 = 1 << 30;
 
 /// The request turned into numbers, so the per-row work has no branches on options.
 struct Coefficients {
-    requester_birth_year: u16,
-    older: u32,
-    younger: u32,
-    equal: u32,
-    mbti_mask: u8,
-    mbti_bits: u8,
-    hobby_bit: u8,
-    contact_frequency: u8,
+    asked: Asked,
     age_weight: u32,
     mbti_weight: u32,
     hobby_weight: u32,
@@ -46,21 +41,10 @@ struct Coefficients {
 impl Coefficients {
     fn new(table: &FeatureTable, request: &MatchRequest, weights: FixedWeights) -> Self {
         let options: &MatchOptions = &request.options;
-        let age = |wanted| u32::from(options.age == Some(wanted));
         let important = |which| u32::from(options.important == Some(which));
         let weight = |set: bool, w: u32| if set { w } else { 0 };
-        let mbti = options
-            .mbti
-            .unwrap_or(storage::profile::MbtiPreference { mask: 0, bits: 0 });
         Self {
-            requester_birth_year: request.requester.birth_year,
-            older: age(AgePreference::Older),
-            younger: age(AgePreference::Younger),
-            equal: age(AgePreference::Equal),
-            mbti_mask: mbti.mask,
-            mbti_bits: mbti.bits,
-            hobby_bit: options.hobby.map_or(0, |h| h.bit()),
-            contact_frequency: options.contact_frequency.map_or(u8::MAX, |c| c.code()),
+            asked: Asked::new(request.requester.birth_year, options),
             age_weight: weight(options.age.is_some(), weights.age),
             mbti_weight: weight(options.mbti.is_some(), weights.mbti),
             hobby_weight: weight(options.hobby.is_some(), weights.hobby),
@@ -142,13 +126,8 @@ impl Scorer {
             .and(ArrayView1::from(&columns.hobby_mask[..]))
             .and(ArrayView1::from(&columns.contact_frequency[..]))
             .for_each(|score, &birth_year, &mbti, &hobbies, &frequency| {
-                // Older means born earlier.
-                let age = k.older * u32::from(birth_year < k.requester_birth_year)
-                    + k.younger * u32::from(birth_year > k.requester_birth_year)
-                    + k.equal * u32::from(birth_year == k.requester_birth_year);
-                let letters = (!(mbti ^ k.mbti_bits) & k.mbti_mask).count_ones();
-                let hobby = u32::from(hobbies & k.hobby_bit != 0);
-                let same_frequency = u32::from(frequency == k.contact_frequency);
+                let [age, letters, hobby, same_frequency] =
+                    k.asked.agreements(birth_year, mbti, hobbies, frequency);
                 let passes = k.important_age * age
                     + k.important_mbti * u32::from(letters == 2)
                     + k.important_hobby * hobby

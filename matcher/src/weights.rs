@@ -7,7 +7,8 @@
 //! `mbti` counts per agreeing letter (two letters asked: up to twice the weight). Each weight is
 //! a finite number from 0 to [`MAX_WEIGHT`]; every key must be present, no other key may be.
 
-use serde::Deserialize;
+use crate::agreement::AGREEMENTS;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The largest weight accepted.
@@ -17,7 +18,7 @@ pub const FIXED_POINT: f64 = 1_000.0;
 /// The largest weights file read.
 const MAX_FILE_BYTES: u64 = 64 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Weights {
     pub age: f64,
@@ -68,7 +69,8 @@ impl Weights {
         Ok(weights)
     }
 
-    fn check(&self) -> Result<(), String> {
+    /// Whether every weight is a finite number from 0 to [`MAX_WEIGHT`]; says which is not.
+    pub fn check(&self) -> Result<(), String> {
         for (name, value) in [
             ("age", self.age),
             ("mbti", self.mbti),
@@ -82,6 +84,21 @@ impl Weights {
             }
         }
         Ok(())
+    }
+
+    /// The weights in the order of [`crate::agreement::Asked::agreements`].
+    pub fn to_array(self) -> [f64; AGREEMENTS] {
+        [self.age, self.mbti, self.hobby, self.contact_frequency]
+    }
+
+    /// Weights from an array in the order of [`crate::agreement::Asked::agreements`].
+    pub fn from_array([age, mbti, hobby, contact_frequency]: [f64; AGREEMENTS]) -> Self {
+        Self {
+            age,
+            mbti,
+            hobby,
+            contact_frequency,
+        }
     }
 
     pub fn fixed(&self) -> FixedWeights {

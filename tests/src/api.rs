@@ -70,9 +70,16 @@ pub struct ApiClient {
 
 impl ApiClient {
     pub fn new(base: &str) -> Self {
+        Self::from_address(base, None)
+    }
+
+    /// A client whose connections leave from `local` (another loopback address such as
+    /// 127.0.0.2: to the server, another machine); `None` lets the system choose.
+    pub fn from_address(base: &str, local: Option<std::net::IpAddr>) -> Self {
         let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(cookies.clone())
+            .local_address(local)
             .build()
             .expect("http client");
         Self {
@@ -89,6 +96,25 @@ impl ApiClient {
     /// Sends `method path` with an optional JSON body.
     pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        Self::reply(request.send().await.expect("request sent")).await
+    }
+
+    /// Sends `method path` with an optional JSON body and extra headers, each added as given
+    /// (a name given twice is sent twice; a `cookie` header replaces the jar's cookies).
+    pub async fn call_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(body) = body {
             request = request.json(body);
         }

@@ -160,6 +160,20 @@ impl Browser {
         .await
     }
 
+    /// Waits until the element matching `css` has `attribute` = `value`.
+    pub async fn wait_attribute(&self, css: &str, attribute: &str, value: &str) {
+        wait_until(
+            &format!("{css} to have {attribute}={value:?}"),
+            STEP_DEADLINE,
+            || async {
+                let element = self.client.find(Locator::Css(css)).await.ok()?;
+                let found = element.attr(attribute).await.ok()??;
+                (found == value).then_some(())
+            },
+        )
+        .await
+    }
+
     /// Saves a PNG of the page as `target/screenshots/<journey>/<name>.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");

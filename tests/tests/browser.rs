@@ -99,12 +99,45 @@ async fn a_student_charges_points_and_gets_a_match_with_contact() {
     student.wait_text("#after-balance", "1,700P").await;
     student.screenshot("06-match-result").await;
 
+    // The verdict on the result card is kept, and can be changed from the history.
+    student
+        .click("#result .feedback button[data-good=true]")
+        .await;
+    student
+        .wait_text("#result .feedback-note", "고마워요")
+        .await;
+    student.screenshot("06b-match-feedback").await;
+
     student.open("history").await;
     let history = student.wait_text("#history", "jiwoo_insta").await;
     assert_eq!(
         history.matches("jiwoo_insta").count(),
         1,
         "the double click matched twice"
+    );
+    student
+        .wait_attribute(
+            "#history .feedback button[data-good=true]",
+            "aria-pressed",
+            "true",
+        )
+        .await;
+    student
+        .click("#history .feedback button[data-good=false]")
+        .await;
+    student
+        .wait_text("#history .feedback-note", "고마워요")
+        .await;
+    let (status, csv) = app
+        .admin()
+        .await
+        .text("/api/admin/export/matches.csv")
+        .await;
+    assert_eq!(status, 200);
+    let row = csv.lines().nth(1).expect("the match's row");
+    assert!(
+        row.ends_with(",false,"),
+        "the last verdict counts (feedback, then replied unknown): {row}"
     );
     student.open("home").await;
     student.wait_text("#balance", "1,700P").await;

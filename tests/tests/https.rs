@@ -157,8 +157,36 @@ async fn the_server_obtains_a_certificate_from_pebble_and_reuses_it_after_a_rest
     assert_eq!(signup.status(), 201);
     let cookie = signup.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
-        cookie.contains("Secure") && cookie.contains("HttpOnly"),
-        "{cookie}"
+        cookie.starts_with("__Host-session=")
+            && cookie.contains("Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("Path=/")
+            && !cookie.contains("Domain"),
+        "over HTTPS the session cookie is a __Host- cookie: {cookie}"
+    );
+    let token = cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, value)| value.to_owned())
+        .unwrap();
+    let me = |cookie: String| {
+        client
+            .get(format!("https://localhost:{https}/api/me"))
+            .header("cookie", cookie)
+            .send()
+    };
+    assert_eq!(
+        me(format!("__Host-session={token}"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        me(format!("session={token}")).await.unwrap().status(),
+        401,
+        "over HTTPS only the __Host- cookie counts"
     );
 
     let plain = reqwest::Client::builder()
@@ -174,6 +202,18 @@ async fn the_server_obtains_a_certificate_from_pebble_and_reuses_it_after_a_rest
     assert_eq!(
         redirect.headers()["location"],
         format!("https://localhost:{https}/api/catalog?x=1").as_str()
+    );
+    let elsewhere = plain
+        .get(format!("http://127.0.0.1:{http}/login"))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 308);
+    assert_eq!(
+        elsewhere.headers()["location"],
+        format!("https://localhost:{https}/login").as_str(),
+        "the Host header never chooses where the redirect goes"
     );
 
     first.terminate();

@@ -1,9 +1,9 @@
-//! `export matches`: the training CSV from a stopped server's data.
+//! `export matches` and `export candidates`: the training CSVs from a stopped server's data.
 
-use anyhow::Context;
+use crate::db::Db;
+use crate::ops::export;
 use clap::Subcommand;
-use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -17,28 +17,42 @@ pub enum ExportCommand {
         #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
         data_dir: PathBuf,
     },
+    /// Every student with a profile as CSV for model training, with the same pseudonyms as
+    /// `export matches` (so `comatching-matcher train` can join the two).
+    Candidates {
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The server's data directory.
+        #[arg(long, env = "COMATCHING_DATA_DIR", default_value = "./data/server")]
+        data_dir: PathBuf,
+    },
 }
 
 pub fn run(command: ExportCommand) -> anyhow::Result<ExitCode> {
-    let ExportCommand::Matches { out, data_dir } = command;
-    let db = super::open(&data_dir)?;
-    let file = std::fs::File::create(&out).with_context(|| format!("create {}", out.display()))?;
-    let mut file = std::io::BufWriter::new(file);
-    let mut failed = None;
-    let rows = crate::ops::export::matches_csv(&db, |chunk| match file.write_all(&chunk) {
-        Ok(()) => true,
-        Err(e) => {
-            failed = Some(e);
-            false
+    match command {
+        ExportCommand::Matches { out, data_dir } => {
+            write("matches", &out, &data_dir, |db, emit| {
+                export::matches_csv(db, emit)
+            })
         }
-    })?;
-    if let Some(e) = failed {
-        return Err(e).with_context(|| format!("write {}", out.display()));
+        ExportCommand::Candidates { out, data_dir } => {
+            write("candidates", &out, &data_dir, |db, emit| {
+                export::candidates_csv(db, emit)
+            })
+        }
     }
-    file.into_inner()
-        .map_err(|e| e.into_error())
-        .and_then(|file| file.sync_all())
-        .with_context(|| format!("flush {}", out.display()))?;
-    println!("wrote {rows} matches to {}", out.display());
+}
+
+/// Runs one export of a stopped server's database into `out`.
+fn write(
+    what: &str,
+    out: &Path,
+    data_dir: &Path,
+    rows_of: impl FnOnce(&Db, &mut dyn FnMut(Vec<u8>) -> bool) -> anyhow::Result<u64>,
+) -> anyhow::Result<ExitCode> {
+    let db = super::open(data_dir)?;
+    let rows = export::to_file(out, |emit| rows_of(&db, emit))?;
+    println!("wrote {rows} {what} to {}", out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -26,6 +26,8 @@ pub enum DbError {
     BalanceWouldBeNegative,
     #[error("a charge is already pending")]
     ChargePending,
+    #[error("feedback on a match closes a day after it")]
+    FeedbackClosed,
     #[error("cannot {action} a charge that is {status}")]
     ChargeDecided {
         action: &'static str,
@@ -81,6 +83,7 @@ impl DbError {
                 | Self::InsufficientPoints
                 | Self::BalanceWouldBeNegative
                 | Self::ChargePending
+                | Self::FeedbackClosed
                 | Self::ChargeDecided { .. }
         )
     }

@@ -40,7 +40,14 @@ pub struct MatchRecord {
     /// The requester's features when matched (for the training export).
     #[serde(default)]
     pub requester_features: Option<Features>,
+    /// The requester's verdict: was it a good match? The last answer within
+    /// [`FEEDBACK_WINDOW_MS`] counts.
+    #[serde(default)]
+    pub feedback: Option<bool>,
 }
+
+/// How long after a match its requester may say whether it was good.
+pub const FEEDBACK_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// Why a candidate the matcher proposed cannot be recorded; the caller asks again without them.
 #[derive(Debug)]
@@ -181,6 +188,7 @@ impl Db {
                         profile: partner.profile.clone().expect("checked by still_pickable"),
                     },
                     requester_features: me.profile.as_ref().map(|p| p.features(me.pickable())),
+                    feedback: None,
                 };
                 matches.insert(&id.to_be_bytes(), encode(&record))?;
                 user_matches.insert(&pair_key(requester.0, id), &[])?;
@@ -219,6 +227,33 @@ impl Db {
             records.push(record);
         }
         Ok(records)
+    }
+
+    /// Records `requester`'s verdict on their match `id` (answering again replaces it). Only
+    /// the requester may (anyone else: not found), and only within [`FEEDBACK_WINDOW_MS`].
+    pub async fn set_feedback(
+        &self,
+        id: u64,
+        requester: UserId,
+        good: bool,
+    ) -> DbResult<MatchRecord> {
+        self.write(move |tx| {
+            let key = id.to_be_bytes();
+            let mut record: MatchRecord = match tx.matches.get(key)? {
+                Some(bytes) => decode("matches", &key, &bytes).map_err(abort)?,
+                None => return Err(abort(DbError::NotFound("match"))),
+            };
+            if record.requester != requester {
+                return Err(abort(DbError::NotFound("match")));
+            }
+            if now_ms() - record.at_ms > FEEDBACK_WINDOW_MS {
+                return Err(abort(DbError::FeedbackClosed));
+            }
+            record.feedback = Some(good);
+            tx.matches.insert(&key, encode(&record))?;
+            Ok(record)
+        })
+        .await
     }
 
     /// One match by its id.

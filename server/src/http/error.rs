@@ -33,6 +33,9 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// 409 with a code of its own (`FEEDBACK_CLOSED`).
+    #[error("{message}")]
+    ConflictCode { code: &'static str, message: String },
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error(transparent)]
@@ -80,6 +83,7 @@ impl ApiError {
             Self::Refused { code, .. } => (StatusCode::FORBIDDEN, *code),
             Self::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
+            Self::ConflictCode { code, .. } => (StatusCode::CONFLICT, *code),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
             Self::Invalid(e) => return (StatusCode::UNPROCESSABLE_ENTITY, e.code()),
             Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, *code),
@@ -168,6 +172,10 @@ impl From<DbError> for ApiError {
                 Self::Conflict(error.to_string())
             }
             DbError::ChargeDecided { .. } => Self::Conflict(error.to_string()),
+            DbError::FeedbackClosed => Self::ConflictCode {
+                code: "FEEDBACK_CLOSED",
+                message: error.to_string(),
+            },
             DbError::NotFound(_) => Self::NotFound,
             DbError::UserGone(_) => Self::Unauthenticated,
             DbError::GenderLocked => Self::unprocessable("GENDER_LOCKED", error.to_string()),

@@ -60,6 +60,8 @@ pub struct MatchView {
     pub refunded: u64,
     pub important_applied: bool,
     pub partner: PartnerView,
+    /// The requester's verdict (`true` good, `false` not), or null until given.
+    pub feedback: Option<bool>,
 }
 
 impl MatchView {
@@ -71,6 +73,7 @@ impl MatchView {
             price: record.price,
             refunded: record.refunded,
             important_applied: record.important_applied,
+            feedback: record.feedback,
             partner: PartnerView {
                 nickname: record.partner_snapshot.nickname.clone(),
                 gender: profile.gender,
@@ -192,6 +195,13 @@ pub struct QuoteReply {
 }
 
 /// `POST /api/matches`: the match and the balance after it.
+/// The reply to `PUT /api/matches/{id}/feedback`.
+#[derive(Serialize, ToSchema)]
+pub struct MatchReply {
+    #[serde(rename = "match")]
+    pub matched: MatchView,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct MatchCreated {
     #[serde(rename = "match")]

@@ -1,6 +1,8 @@
-//! The match history as CSV for model training: pseudonymous ids, the options asked, both
-//! sides' features and the time. No names, contacts or emails. Streamed in chunks, both for
-//! `GET /api/admin/export/matches.csv` and `comatching-server export matches`.
+//! The exports for model training, streamed in chunks: the match history (pseudonymous ids,
+//! the options asked, both sides' features, the time and the outcome) and the candidates
+//! (every student with a profile, in the matcher's CSV layout). No names, contacts or emails.
+//! Both serve `GET /api/admin/export/{matches,candidates}.csv` and `comatching-server export`;
+//! `comatching-matcher train` joins the two on the pseudonyms.
 //!
 //! Ids are [`Db::pseudonym`]s: keyed with a secret only the server holds, so the public
 //! instance id in every `Nats-Msg-Id` does not turn them back into users, and stable within
@@ -8,15 +10,13 @@
 
 use crate::db::matches::MatchRecord;
 use crate::db::Db;
-use storage::csv_export::escape_formula;
+use std::io::Write;
+use storage::csv_export::{escape_formula, Candidate, CandidateWriter, ChunkSink};
 use storage::events::Features;
 use storage::profile::HobbyCategory;
 use storage::seoul;
 
-/// Rows per chunk handed to the writer or the HTTP body.
-pub const ROWS_PER_CHUNK: usize = 512;
-
-pub const HEADER: [&str; 21] = [
+pub const HEADER: [&str; 23] = [
     "matchId",
     "at",
     "requester",
@@ -38,6 +38,8 @@ pub const HEADER: [&str; 21] = [
     "partnerAge",
     "partnerMbti",
     "partnerHobby",
+    "feedback",
+    "replied",
 ];
 
 fn categories(mask: u8) -> String {
@@ -82,37 +84,103 @@ fn row(db: &Db, record: &MatchRecord, year: i32) -> Vec<String> {
     row.extend(side(record.requester_features.as_ref(), year));
     let partner = record.partner_snapshot.profile.features(true);
     row.extend(side(Some(&partner), year));
+    row.push(
+        record
+            .feedback
+            .map_or_else(String::new, |good| good.to_string()),
+    );
+    // Whether the partner wrote back: known once chat exists; empty means unknown.
+    row.push(String::new());
     row.into_iter()
         .map(|cell| escape_formula(&cell).into_owned())
         .collect()
 }
 
-fn chunk_writer() -> csv::Writer<Vec<u8>> {
-    csv::Writer::from_writer(Vec::with_capacity(64 * 1024))
+/// Whether an export stopped because its reader went away (not a failure).
+fn reader_gone(error: &csv::Error) -> bool {
+    matches!(error.kind(), csv::ErrorKind::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
-fn finish(writer: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
-    writer
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("CSV buffer: {}", e.error()))
-}
-
-/// Calls `emit` with the CSV in chunks (header first), oldest match first; stops early when
-/// `emit` returns false (the client went away).
-pub fn matches_csv(db: &Db, mut emit: impl FnMut(Vec<u8>) -> bool) -> anyhow::Result<u64> {
-    let year = seoul::current_year();
-    let mut writer = chunk_writer();
-    writer.write_record(HEADER)?;
-    let mut rows = 0u64;
-    for record in db.all_matches() {
-        writer.write_record(row(db, &record?, year))?;
-        rows += 1;
-        if rows.is_multiple_of(ROWS_PER_CHUNK as u64)
-            && !emit(finish(std::mem::replace(&mut writer, chunk_writer()))?)
-        {
-            return Ok(rows);
-        }
+/// Finishes an export: its reader going away is a stop, anything else an error.
+fn finished(outcome: csv::Result<u64>, rows: u64) -> anyhow::Result<u64> {
+    match outcome {
+        Ok(rows) => Ok(rows),
+        Err(e) if reader_gone(&e) => Ok(rows),
+        Err(e) => Err(e.into()),
     }
-    emit(finish(writer)?);
+}
+
+/// Calls `emit` with the match history as CSV in chunks (header first), oldest match first;
+/// stops early when `emit` returns false (the client went away). Returns the rows written.
+pub fn matches_csv(db: &Db, emit: impl FnMut(Vec<u8>) -> bool) -> anyhow::Result<u64> {
+    let year = seoul::current_year();
+    let mut writer = csv::Writer::from_writer(ChunkSink::new(emit));
+    let mut rows = 0u64;
+    let outcome = (|| {
+        writer.write_record(HEADER)?;
+        for record in db.all_matches() {
+            writer.write_record(row(db, &record.map_err(std::io::Error::other)?, year))?;
+            rows += 1;
+        }
+        writer.flush()?;
+        Ok(rows)
+    })();
+    finished(outcome, rows)
+}
+
+/// Calls `emit` with every student who has a profile and has not withdrawn, as the matcher's
+/// candidate CSV with pseudonyms for ids (so it joins with [`matches_csv`]).
+pub fn candidates_csv(db: &Db, emit: impl FnMut(Vec<u8>) -> bool) -> anyhow::Result<u64> {
+    let mut writer = CandidateWriter::new(ChunkSink::new(emit), seoul::current_year())?;
+    let mut rows = 0u64;
+    let outcome = (|| {
+        for user in db.all_users() {
+            let user = user.map_err(std::io::Error::other)?;
+            let (Some(profile), false) = (&user.profile, user.withdrawn) else {
+                continue;
+            };
+            let features = profile.features(user.pickable());
+            writer.write(&Candidate {
+                uuid: &db.pseudonym(user.id),
+                gender: features.gender,
+                birth_year: features.birth_year,
+                mbti: features.mbti,
+                hobby_mask: features.hobby_mask,
+                contact_frequency: features.contact_frequency,
+                major: &features.major,
+                pickable: features.pickable,
+                version: user.version,
+            })?;
+            rows += 1;
+        }
+        writer.finish()?;
+        Ok(rows)
+    })();
+    finished(outcome, rows)
+}
+
+/// Writes an export to `out`, fsynced (the command line's `export`).
+pub fn to_file(
+    out: &std::path::Path,
+    export: impl FnOnce(&mut dyn FnMut(Vec<u8>) -> bool) -> anyhow::Result<u64>,
+) -> anyhow::Result<u64> {
+    use anyhow::Context;
+    let file = std::fs::File::create(out).with_context(|| format!("create {}", out.display()))?;
+    let mut file = std::io::BufWriter::new(file);
+    let mut failed = None;
+    let rows = export(&mut |chunk| match file.write_all(&chunk) {
+        Ok(()) => true,
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e).with_context(|| format!("write {}", out.display()));
+    }
+    file.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|file| file.sync_all())
+        .with_context(|| format!("flush {}", out.display()))?;
     Ok(rows)
 }

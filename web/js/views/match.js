@@ -18,6 +18,27 @@ function optionsFrom(data) {
   };
 }
 
+// 👍/👎 under a match: the answer trains the matcher; it can change for a day.
+function feedbackRow(match) {
+  const note = h('span', { class: 'muted feedback-note', role: 'status' });
+  const buttons = [[true, '👍 좋았어요'], [false, '👎 아쉬워요']].map(([good, label]) =>
+    h('button', { type: 'button', class: 'secondary', 'data-good': String(good),
+      'aria-pressed': String(match.feedback === good), onclick: () => give(good) }, label));
+  const give = async (good) => {
+    try {
+      const reply = await api('PUT', `/api/matches/${match.id}/feedback`, { good });
+      match.feedback = reply.match.feedback;
+      buttons.forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.good === String(match.feedback))));
+      note.textContent = '고마워요! 다음 매칭에 반영돼요.';
+    } catch (error) {
+      note.textContent = error.code === 'FEEDBACK_CLOSED'
+        ? '매칭 후 하루가 지나 평가를 바꿀 수 없어요.'
+        : '평가를 저장하지 못했어요. 잠시 후 다시 눌러 주세요.';
+    }
+  };
+  return h('div', { class: 'feedback' }, h('span', {}, '이 매칭 어땠어요?'), ...buttons, note);
+}
+
 export function partnerCard(match) {
   const p = match.partner;
   const copy = h('button', { type: 'button', class: 'secondary', id: 'copy-contact', onclick: async () => {
@@ -39,7 +60,8 @@ export function partnerCard(match) {
       p.comment ? [h('dt', {}, '한마디'), h('dd', {}, p.comment)] : null),
     h('p', { class: 'muted' }, `${won(match.price)} 사용`,
       match.refunded ? ` · 중요 옵션을 만족하는 상대가 없어 ${won(match.refunded)} 환불` : '',
-      ' · ', new Date(match.at).toLocaleString('ko-KR')));
+      ' · ', new Date(match.at).toLocaleString('ko-KR')),
+    feedbackRow(match));
 }
 
 export function view(ctx) {

@@ -3,11 +3,12 @@
 use crate::domain::pricing;
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::extract::path_id;
 use crate::http::extract::ApiJson;
 use crate::http::state::AppState;
-use crate::http::views::{CountReply, MatchCreated, MatchView, QuoteReply};
+use crate::http::views::{CountReply, MatchCreated, MatchReply, MatchView, QuoteReply};
 use crate::model::idempotency_key::IdempotencyKey;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::Deserialize;
@@ -79,4 +80,27 @@ pub async fn picked_me(
 ) -> ApiResult<Json<CountReply>> {
     let count = state.db.picked_me_count(current.user.id)?;
     Ok(Json(CountReply { count }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackBody {
+    good: bool,
+}
+
+/// `PUT /api/matches/{id}/feedback`: the requester says whether it was a good match (the last
+/// answer within a day counts); the training export carries it.
+#[utoipa::path(put, path = "/api/matches/{id}/feedback", tag = "matches", security(("session" = [])), params(("id" = String, Path, description = "a decimal id")), request_body = FeedbackBody, responses((status = 200, body = MatchReply), (status = 409, body = ErrorBody, description = "FEEDBACK_CLOSED: more than a day after the match")))]
+pub async fn feedback(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<FeedbackBody>,
+) -> ApiResult<Json<MatchReply>> {
+    let record = state
+        .db
+        .set_feedback(path_id(&id)?, current.user.id, body.good)
+        .await?;
+    let matched = MatchView::new(&record, seoul::current_year());
+    Ok(Json(MatchReply { matched }))
 }

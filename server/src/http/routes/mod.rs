@@ -53,6 +53,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(matches::create, matches::list))
         .routes(routes!(matches::picked_me))
         .routes(routes!(matches::quote))
+        .routes(routes!(matches::feedback))
         .routes(routes!(points::points))
         .routes(routes!(points::my_charges))
         .routes(routes!(points::create_charge))
@@ -68,6 +69,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::stats))
         .routes(routes!(ops::audit_trail))
         .routes(routes!(ops::export_matches))
+        .routes(routes!(ops::export_candidates))
         .routes(routes!(admin::set_role))
         .routes(routes!(admin::audit))
 }

@@ -3,6 +3,7 @@
 use crate::db::charges::{ChargeStatus, Decision};
 use crate::db::ops_audit::Actor;
 use crate::db::stats::OpsStats;
+use crate::db::Db;
 use crate::domain::operators;
 use crate::http::auth::{Admin, Operator};
 use crate::http::error::{ApiError, ApiResult};
@@ -303,13 +304,32 @@ pub async fn audit_trail(
 /// `GET /api/admin/export/matches.csv`: streamed, pseudonymous, no contacts.
 #[utoipa::path(get, path = "/api/admin/export/matches.csv", tag = "admin", security(("session" = [])), responses((status = 200, content_type = "text/csv", body = String, description = "pseudonymous, no contacts")))]
 pub async fn export_matches(State(state): State<AppState>, _admin: Admin) -> Response {
+    stream_csv(state, "matches.csv", |db, emit| {
+        crate::ops::export::matches_csv(db, emit)
+    })
+}
+
+/// `GET /api/admin/export/candidates.csv`: every student with a profile, with the pseudonyms
+/// of the match export (for `comatching-matcher train`).
+#[utoipa::path(get, path = "/api/admin/export/candidates.csv", tag = "admin", security(("session" = [])), responses((status = 200, content_type = "text/csv", body = String, description = "pseudonymous, no names or contacts")))]
+pub async fn export_candidates(State(state): State<AppState>, _admin: Admin) -> Response {
+    stream_csv(state, "candidates.csv", |db, emit| {
+        crate::ops::export::candidates_csv(db, emit)
+    })
+}
+
+/// Streams an export as a CSV attachment: the rows are made on a blocking thread and handed on
+/// in chunks (a few at most in flight), so memory stays bounded whatever the size.
+fn stream_csv(
+    state: AppState,
+    file_name: &'static str,
+    rows: impl FnOnce(&Db, &mut dyn FnMut(Vec<u8>) -> bool) -> anyhow::Result<u64> + Send + 'static,
+) -> Response {
     let (chunks, receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
     let db = state.db.clone();
     tokio::task::spawn_blocking(move || {
-        if let Err(e) =
-            crate::ops::export::matches_csv(&db, |chunk| chunks.blocking_send(chunk).is_ok())
-        {
-            tracing::error!(error = %format!("{e:#}"), "match export failed part-way");
+        if let Err(e) = rows(&db, &mut |chunk| chunks.blocking_send(chunk).is_ok()) {
+            tracing::error!(error = %format!("{e:#}"), file_name, "export failed part-way");
         }
     });
     let body = futures::stream::unfold(receiver, |mut receiver| async move {
@@ -318,13 +338,11 @@ pub async fn export_matches(State(state): State<AppState>, _admin: Admin) -> Res
             .await
             .map(|chunk| (Ok::<_, std::io::Error>(chunk), receiver))
     });
+    let disposition = format!("attachment; filename=\"{file_name}\"");
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"matches.csv\"",
-            ),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
         ],
         Body::from_stream(body),
     )
