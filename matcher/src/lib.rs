@@ -2,8 +2,10 @@
 //!
 //! Keeps every candidate's features in a columnar table fed by a durable JetStream consumer
 //! on the `USERS` stream, persists it as a binary columnar file, and answers match requests
-//! that arrive over NATS request/reply in a queue group shared with other instances.
+//! that arrive over NATS request/reply in a queue group shared with other instances; learns
+//! its scoring weights from the match history ([`train`]).
 
+pub mod agreement;
 pub mod config;
 pub mod consumer;
 pub mod engine;
@@ -14,6 +16,7 @@ mod scoring_tests;
 pub mod service;
 pub mod store;
 pub mod synthetic;
+pub mod train;
 pub mod weights;
 
 pub use config::Config;

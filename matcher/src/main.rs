@@ -1,5 +1,5 @@
 use clap::{Parser, Subcommand};
-use comatching_matcher::{config, export, Config};
+use comatching_matcher::{config, export, train, Config};
 use std::path::PathBuf;
 
 /// COMAtching's matcher: follows the USERS stream on NATS JetStream, keeps every candidate in
@@ -28,6 +28,9 @@ enum Command {
         )]
         data_dir: PathBuf,
     },
+    /// Learn scoring weights from the server's candidates and matches exports: prints a report
+    /// and writes --out when the learned weights rank held-out matches better (or --force).
+    Train(train::Args),
 }
 
 /// Makes every file it creates private to its user, tunes the allocator before the runtime
@@ -45,6 +48,10 @@ async fn serve() -> anyhow::Result<()> {
         Some(Command::ExportCsv { out, data_dir }) => {
             let rows = export::export_csv(&config::table_path(&data_dir), &out)?;
             println!("wrote {rows} rows to {}", out.display());
+            Ok(())
+        }
+        Some(Command::Train(args)) => {
+            print!("{}", train::run(&args)?);
             Ok(())
         }
         None => {
