@@ -43,6 +43,11 @@ ours=$(echo "$engine" | awk -F'|' '$2 ~ /^ *[0-9]+ *$/ { gsub(/ /, "", $2); gsub
 "$venv/bin/python" scripts/pandas_csv.py target/bench $ours
 echo
 
+echo "## Training the weights on 100,000 synthetic matches"
+echo "command: cargo bench -p comatching-matcher --bench train"
+cargo bench --quiet -p comatching-matcher --bench train
+echo
+
 echo "## Matcher process: NATS round trip, 8 concurrent clients, resident memory"
 echo "command: cargo bench -p comatching-tests --bench matcher_e2e"
 cargo bench --quiet -p comatching-tests --bench matcher_e2e

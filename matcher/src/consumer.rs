@@ -3,7 +3,7 @@
 //! The file, not the consumer, is the record of progress: at every (re)start the consumer is
 //! created to begin right after the file's last sequence, so a restart reads only what is new
 //! and a missing file rebuilds from the start. Messages are applied in batches; a batch is
-//! acknowledged only after the file that contains it is durable.
+//! acknowledged only after the change log record that holds it is durable.
 
 use crate::store::TableStore;
 use anyhow::Context;
@@ -143,7 +143,8 @@ async fn recreate_consumer(
 /// Applies, persists, then acks one batch. Returns how many messages the server says remain.
 async fn apply_batch(store: &Arc<TableStore>, batch: &[jetstream::Message]) -> anyhow::Result<u64> {
     let mut pending = 0;
-    {
+    let mut events = Vec::with_capacity(batch.len());
+    let last_sequence = {
         let mut table = store.write();
         for message in batch {
             let info = message.info().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -151,6 +152,7 @@ async fn apply_batch(store: &Arc<TableStore>, batch: &[jetstream::Message]) -> a
             match codec::decode::<UserEvent>(&message.payload) {
                 Ok(event) => {
                     table.apply(&event);
+                    events.push(event);
                 }
                 // A message we cannot read would block the stream forever; skip it loudly.
                 Err(e) => {
@@ -159,15 +161,13 @@ async fn apply_batch(store: &Arc<TableStore>, batch: &[jetstream::Message]) -> a
             }
             table.advance_sequence(info.stream_sequence);
         }
-    }
-    let writer = store.clone();
-    {
-        let table = store.read();
         metrics::gauge!("matcher_table_rows").set(table.len() as f64);
         metrics::gauge!("matcher_last_sequence").set(table.last_sequence() as f64);
         metrics::gauge!("matcher_stream_pending").set(pending as f64);
-    }
-    tokio::task::spawn_blocking(move || writer.persist())
+        table.last_sequence()
+    };
+    let writer = store.clone();
+    tokio::task::spawn_blocking(move || writer.persist(&events, last_sequence))
         .await
         .context("persist task")??;
     for message in batch {

@@ -317,6 +317,14 @@ async fn the_match_export_is_pseudonymous_over_http_and_from_the_command_line() 
         lines[1].contains(",MALE,") && lines[1].contains(",FEMALE,"),
         "{csv}"
     );
+    // The attack the review found: the instance id is public in every Nats-Msg-Id on the
+    // stream, and pseudonyms were SHA-256(instance:id). They must not be any more.
+    let instance = stream_instance_id(&app).await;
+    let reversed = sha256_pseudonym(&instance, &seeker_id);
+    assert!(
+        !csv.contains(&reversed),
+        "a pseudonym is derivable from the public instance id: {csv}"
+    );
     for secret in [
         "exporter",
         "상대방",
@@ -348,4 +356,34 @@ async fn the_match_export_is_pseudonymous_over_http_and_from_the_command_line() 
         "the command writes what the server streams"
     );
     app.stop().await;
+}
+
+/// The instance part of the `Nats-Msg-Id` of a message on the USERS stream.
+async fn stream_instance_id(app: &TestApp) -> String {
+    let js = app.jetstream().await;
+    let mut stream = js
+        .get_stream(storage::broker::USERS_STREAM)
+        .await
+        .expect("the USERS stream");
+    let first = stream
+        .info()
+        .await
+        .expect("stream info")
+        .state
+        .first_sequence;
+    let message = stream.get_raw_message(first).await.expect("a stored event");
+    let id = message
+        .headers
+        .get("Nats-Msg-Id")
+        .expect("a Nats-Msg-Id")
+        .as_str()
+        .to_owned();
+    id.rsplit_once('-').expect("instance-event").0.to_owned()
+}
+
+/// What a pseudonym was before it was keyed: the first 8 bytes of SHA-256(instance:id), hex.
+fn sha256_pseudonym(instance: &str, user_id: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{instance}:{user_id}"));
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -301,3 +301,66 @@ fn count_prefix(tree: &sled::Tree, user: UserId) -> DbResult<usize> {
     }
     Ok(count)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use storage::profile::{
+        BirthYear, Contact, ContactFrequency, ContactType, Gender, Hobbies, Major, Mbti,
+    };
+
+    /// A match of user 1 with user 2 made `age_ms` ago, stored as `record_match` would.
+    fn stored_match(db: &Db, id: u64, age_ms: i64) {
+        let profile = Profile {
+            gender: Gender::Female,
+            birth_year: BirthYear::parse(2003, 2026).unwrap(),
+            mbti: Mbti::parse("ENFP").unwrap(),
+            major: Major::parse("수학과").unwrap(),
+            hobbies: Hobbies::parse(&["축구".to_owned()]).unwrap(),
+            contact_frequency: ContactFrequency::Normal,
+            contact: Contact::parse(ContactType::Kakao, "id").unwrap(),
+            song: None,
+            comment: None,
+        };
+        let record = MatchRecord {
+            id,
+            requester: UserId(1),
+            partner: UserId(2),
+            at_ms: now_ms() - age_ms,
+            price: 1_000,
+            refunded: 0,
+            important_applied: false,
+            options: MatchOptions::default(),
+            partner_snapshot: PartnerSnapshot {
+                nickname: "상대".into(),
+                profile,
+            },
+            requester_features: None,
+            feedback: None,
+        };
+        db.matches
+            .insert(id.to_be_bytes(), encode(&record))
+            .unwrap();
+    }
+
+    /// Only the requester answers, the last answer counts, and not after a day.
+    #[tokio::test]
+    async fn feedback_is_the_requesters_for_a_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        stored_match(&db, 10, 60_000);
+        stored_match(&db, 11, FEEDBACK_WINDOW_MS + 60_000);
+        let first = db.set_feedback(10, UserId(1), true).await.unwrap();
+        assert_eq!(first.feedback, Some(true));
+        let changed = db.set_feedback(10, UserId(1), false).await.unwrap();
+        assert_eq!(changed.feedback, Some(false));
+        assert_eq!(db.match_record(10).unwrap().unwrap().feedback, Some(false));
+        let partner = db.set_feedback(10, UserId(2), true).await;
+        assert!(matches!(partner, Err(DbError::NotFound(_))));
+        let missing = db.set_feedback(99, UserId(1), true).await;
+        assert!(matches!(missing, Err(DbError::NotFound(_))));
+        let late = db.set_feedback(11, UserId(1), true).await;
+        assert!(matches!(late, Err(DbError::FeedbackClosed)));
+        assert_eq!(db.match_record(11).unwrap().unwrap().feedback, None);
+    }
+}

@@ -1,11 +1,14 @@
-//! The columnar file: a fixed header, the columns as bincode, and a CRC-32 of both.
+//! The columnar file's snapshot: a fixed header, the columns as bincode, and a CRC-32 of both.
 //!
 //! ```text
 //! magic "COMAFEAT" | format u16 | rows u64 | last stream sequence u64 | body length u64
 //! | body (bincode, fixed-width integers) | crc32 of everything before it
 //! ```
 //! Written to a temporary file, fsynced, renamed over the old one, then the directory fsynced,
-//! so a crash leaves either the old file or the new one, never a mix.
+//! so a crash leaves either the old file or the new one, never a mix. Rewriting the whole table
+//! costs in proportion to the table, so the matcher writes a snapshot only now and then and
+//! records each change in the change log beside it ([`super::log`]); [`super::durable`]
+//! keeps the two together.
 
 use super::table::{Columns, FeatureTable};
 use std::fs::{self, File};
@@ -42,7 +45,7 @@ pub struct FileError {
 }
 
 impl FileError {
-    fn new(path: &Path, problem: impl Into<String>) -> Self {
+    pub(super) fn new(path: &Path, problem: impl Into<String>) -> Self {
         Self {
             path: path.to_owned(),
             problem: problem.into(),
@@ -71,9 +74,17 @@ fn encode(table: &FeatureTable) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Writes `table` to `path` atomically and durably.
-pub fn save(path: &Path, table: &FeatureTable) -> Result<(), FileError> {
+/// Writes `table` to `path` as a snapshot, atomically and durably; returns its size in bytes.
+/// The change log beside it, if any, is left alone: [`super::durable::TableFile`] pairs the two.
+pub fn save(path: &Path, table: &FeatureTable) -> Result<u64, FileError> {
     let bytes = encode(table).map_err(|e| FileError::new(path, e))?;
+    write_atomically(path, &bytes)?;
+    Ok(bytes.len() as u64)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, fsyncs it, renames it over `path` and
+/// fsyncs the directory: a crash leaves the old file or the new one, never a mix.
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let io = |what: &str, e: std::io::Error| FileError::new(path, format!("{what}: {e}"));
     let dir = path
         .parent()
@@ -82,7 +93,7 @@ pub fn save(path: &Path, table: &FeatureTable) -> Result<(), FileError> {
     crate::process::create_private_dir(dir).map_err(|e| io("create directory", e))?;
     let temp = path.with_extension("tmp");
     let mut file = File::create(&temp).map_err(|e| io("create temporary file", e))?;
-    file.write_all(&bytes).map_err(|e| io("write", e))?;
+    file.write_all(bytes).map_err(|e| io("write", e))?;
     file.sync_all().map_err(|e| io("fsync", e))?;
     drop(file);
     fs::rename(&temp, path).map_err(|e| io("rename", e))?;
@@ -96,8 +107,9 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
 }
 
-/// Reads and checks the file at `path`.
-pub fn load(path: &Path) -> Result<FeatureTable, FileError> {
+/// Reads and checks the snapshot at `path` alone (readers want [`super::load`], which adds the
+/// change log).
+pub(super) fn load_snapshot(path: &Path) -> Result<FeatureTable, FileError> {
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -183,7 +195,7 @@ mod tests {
         let path = dir.path().join("features.bin");
         let original = table(500);
         save(&path, &original).unwrap();
-        let loaded = load(&path).unwrap();
+        let loaded = load_snapshot(&path).unwrap();
         assert_eq!(loaded.columns(), original.columns());
         assert_eq!(loaded.last_sequence(), 1500);
         assert!(!path.with_extension("tmp").exists());
@@ -197,14 +209,17 @@ mod tests {
         let bytes = fs::read(&path).unwrap();
         for len in (0..bytes.len()).step_by(7) {
             fs::write(&path, &bytes[..len]).unwrap();
-            let err = load(&path).unwrap_err();
+            let err = load_snapshot(&path).unwrap_err();
             assert!(err.to_string().contains("features.bin"), "{err}");
         }
         for i in 0..bytes.len() {
             let mut flipped = bytes.clone();
             flipped[i] ^= 0x10;
             fs::write(&path, &flipped).unwrap();
-            assert!(load(&path).is_err(), "flip at byte {i} went unnoticed");
+            assert!(
+                load_snapshot(&path).is_err(),
+                "flip at byte {i} went unnoticed"
+            );
         }
     }
 
@@ -212,13 +227,16 @@ mod tests {
     fn foreign_wrong_version_and_missing_files_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("features.bin");
-        assert!(load(&path).unwrap_err().is_missing());
+        assert!(load_snapshot(&path).unwrap_err().is_missing());
         fs::write(&path, b"uuid,age\n1,20\n").unwrap();
-        assert!(load(&path).unwrap_err().problem.contains("magic"));
+        assert!(load_snapshot(&path).unwrap_err().problem.contains("magic"));
         save(&path, &table(3)).unwrap();
         let mut bytes = fs::read(&path).unwrap();
         bytes[8] = 9;
         fs::write(&path, &bytes).unwrap();
-        assert!(load(&path).unwrap_err().problem.contains("version"));
+        assert!(load_snapshot(&path)
+            .unwrap_err()
+            .problem
+            .contains("version"));
     }
 }
