@@ -92,6 +92,8 @@ pub async fn serve(
         search: search.clone(),
         write_barrier,
         limits,
+        chats: Arc::new(domain::chat::Chats::new(db.clone())),
+        shutdown: cancel.clone(),
     };
     let served = listen(http::router(state), listener, &config, cancel.clone()).await;
     cancel.cancel();

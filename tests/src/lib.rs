@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod browser;
+pub mod chat;
 pub mod nats;
 pub mod pki;
 pub mod poll;

@@ -101,6 +101,10 @@ batch_trees!(
     pending_by_user,
     match_replies,
     ops_audit,
+    chat_messages,
+    chat_sent,
+    chat_reads,
+    chat_blocks,
     meta,
 );
 

@@ -28,6 +28,8 @@ pub enum DbError {
     ChargePending,
     #[error("feedback on a match closes a day after it")]
     FeedbackClosed,
+    #[error("this chat is blocked")]
+    ChatBlocked,
     #[error("cannot {action} a charge that is {status}")]
     ChargeDecided {
         action: &'static str,

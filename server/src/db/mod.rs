@@ -11,6 +11,7 @@ pub mod audit;
 mod backup;
 mod batch;
 pub mod charges;
+pub mod chats;
 mod error;
 pub mod idempotency;
 #[cfg(test)]
@@ -105,6 +106,10 @@ pub struct Db {
     pending_by_user: sled::Tree,
     match_replies: sled::Tree,
     ops_audit: sled::Tree,
+    chat_messages: sled::Tree,
+    chat_sent: sled::Tree,
+    chat_reads: sled::Tree,
+    chat_blocks: sled::Tree,
     meta: sled::Tree,
     writer: Writer,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
@@ -150,6 +155,10 @@ impl Db {
             pending_by_user: db.open_tree("pending_by_user")?,
             match_replies: db.open_tree("match_replies")?,
             ops_audit: db.open_tree("ops_audit")?,
+            chat_messages: db.open_tree("chat_messages")?,
+            chat_sent: db.open_tree("chat_sent")?,
+            chat_reads: db.open_tree("chat_reads")?,
+            chat_blocks: db.open_tree("chat_blocks")?,
             meta: db.open_tree("meta")?,
             writer,
             db,

@@ -4,6 +4,7 @@
 
 use crate::db::idempotency::Refusal;
 use crate::db::DbError;
+use crate::domain::chat::ChatError;
 use crate::domain::matchmaker::MatchError;
 use crate::domain::operators::OpsRefusal;
 use crate::domain::password::PasswordError;
@@ -184,6 +185,25 @@ impl From<DbError> for ApiError {
                 Self::unprocessable("BALANCE_WOULD_BE_NEGATIVE", error.to_string())
             }
             failure => Self::Internal(anyhow::Error::new(failure)),
+        }
+    }
+}
+
+impl From<ChatError> for ApiError {
+    fn from(error: ChatError) -> Self {
+        let message = error.to_string();
+        match error {
+            ChatError::NotFound => Self::NotFound,
+            ChatError::Blocked => Self::ConflictCode {
+                code: "BLOCKED",
+                message,
+            },
+            ChatError::ReadOnly => Self::ConflictCode {
+                code: "READ_ONLY",
+                message,
+            },
+            ChatError::Invalid(field) => Self::Invalid(field),
+            ChatError::Db(cause) => cause.into(),
         }
     }
 }

@@ -50,9 +50,13 @@ impl Default for RateArgs {
     }
 }
 
+/// Chat messages per user per second (API.md).
+pub const CHAT_PER_SECOND: u32 = 5;
+
 pub struct Limits {
     login: DefaultKeyedRateLimiter<(IpAddr, String)>,
     matches: DefaultKeyedRateLimiter<u64>,
+    chat: DefaultKeyedRateLimiter<u64>,
     address: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
@@ -67,6 +71,9 @@ impl Limits {
             login: DefaultKeyedRateLimiter::keyed(per_minute(rates.rate_login_per_minute)),
             matches: DefaultKeyedRateLimiter::keyed(per_minute(rates.rate_match_per_minute)),
             address: DefaultKeyedRateLimiter::keyed(per_minute(rates.rate_address_per_minute)),
+            chat: DefaultKeyedRateLimiter::keyed(Quota::per_second(
+                NonZeroU32::new(CHAT_PER_SECOND).expect("at least 1"),
+            )),
             clock: DefaultClock::default(),
         }
     }
@@ -98,6 +105,11 @@ impl Limits {
         self.check(&self.matches, &user.0)
     }
 
+    /// A chat message from `user`.
+    pub fn chat(&self, user: u64) -> Result<(), ApiError> {
+        self.check(&self.chat, &user)
+    }
+
     pub fn address(&self, ip: IpAddr) -> Result<(), ApiError> {
         self.check(&self.address, &ip)
     }
@@ -106,6 +118,7 @@ impl Limits {
     pub fn forget_idle(&self) {
         self.login.retain_recent();
         self.matches.retain_recent();
+        self.chat.retain_recent();
         self.address.retain_recent();
     }
 }

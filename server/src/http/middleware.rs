@@ -80,6 +80,12 @@ pub async fn check_origin(State(state): State<AppState>, request: Request, next:
     ApiError::CrossOrigin.into_response()
 }
 
+/// A WebSocket handshake is a GET that browsers send cross-site with cookies: it must name our
+/// own origin (every browser sends `Origin` on one).
+pub fn websocket_origin_ok(headers: &HeaderMap, https: bool) -> bool {
+    headers.contains_key(header::ORIGIN) && same_origin(headers, https)
+}
+
 fn same_origin(headers: &HeaderMap, https: bool) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = text("sec-fetch-site") {

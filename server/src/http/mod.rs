@@ -2,6 +2,8 @@
 //! middleware around them, and HTTPS. Routes parse and respond; the domain decides.
 
 pub mod auth;
+mod chat_socket;
+mod chat_views;
 mod connections;
 pub mod error;
 pub mod extract;

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::chat::Chats;
 use crate::domain::matchmaker::Matchmaker;
 use crate::search::Search;
 use std::sync::Arc;
@@ -18,4 +19,8 @@ pub struct AppState {
     /// Held shared by every state-changing request, exclusively by a backup.
     pub write_barrier: Arc<tokio::sync::RwLock<()>>,
     pub limits: Arc<super::limits::Limits>,
+    /// Chat between matched students and its open sockets.
+    pub chats: Arc<Chats>,
+    /// Cancelled when the server stops: long-lived sockets close on it.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }

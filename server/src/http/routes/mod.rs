@@ -5,6 +5,7 @@ mod admin;
 mod assets;
 mod auth;
 mod catalog;
+mod chats;
 mod health;
 mod matches;
 mod me;
@@ -54,6 +55,10 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(matches::picked_me))
         .routes(routes!(matches::quote))
         .routes(routes!(matches::feedback))
+        .routes(routes!(chats::list))
+        .routes(routes!(chats::messages))
+        .routes(routes!(chats::block))
+        .routes(routes!(chats::socket))
         .routes(routes!(points::points))
         .routes(routes!(points::my_charges))
         .routes(routes!(points::create_charge))
