@@ -1,7 +1,9 @@
 // The single-page app: a hash router over screens, the signed-in user and the catalog.
 import { api } from './api.js';
+import * as chatSocket from './chat_socket.js';
 import { h } from './dom.js';
 import * as auth from './views/auth.js';
+import * as chat from './views/chat.js';
 import * as home from './views/home.js';
 import * as charge from './views/charge.js';
 import * as match from './views/match.js';
@@ -15,6 +17,7 @@ const ROUTES = {
   home: home.view, profile: profile.view, charge: charge.view,
   match: match.view, history: match.history, settings: settings.view, ops: ops.view,
   'ops-users': opsUsers.view, 'ops-stats': opsUsers.stats,
+  chats: chat.list, chat: chat.view,
 };
 const PUBLIC = new Set(['', 'login', 'signup']);
 
@@ -34,21 +37,40 @@ export const ctx = {
   go(route) { location.hash = `#/${route}`; },
 };
 
+// The unread count beside 채팅: hidden at 0, a number otherwise (words for screen readers).
+function unreadBadge(total) {
+  return h('span', { class: 'nav-badge', id: 'chat-unread', hidden: total === 0 },
+    h('span', { class: 'sr-only' }, '읽지 않은 메시지 '),
+    h('span', { class: 'count' }, total > 99 ? '99+' : String(total)),
+    h('span', { class: 'sr-only' }, '개'));
+}
+
+chatSocket.subscribe((event) => {
+  if (event.type !== 'unread') return;
+  document.getElementById('chat-unread')?.replaceWith(unreadBadge(event.total));
+});
+
 function nav(route) {
   const links = ctx.me
-    ? [['home', '홈'], ['match', '매칭'], ['charge', '충전'], ['history', '기록'], ['settings', '설정']]
+    ? [['home', '홈'], ['match', '매칭'], ['chats', '채팅'], ['charge', '충전'], ['history', '기록'], ['settings', '설정']]
     : [['login', '로그인'], ['signup', '가입']];
   if (ctx.me && (ctx.me.role === 'OPERATOR' || ctx.me.role === 'ADMIN')) links.push(['ops', '운영']);
-  const current = route.startsWith('ops') ? 'ops' : route;
+  const current = route.startsWith('ops') ? 'ops' : route === 'chat' ? 'chats' : route;
   document.getElementById('nav').replaceChildren(...links.map(([to, text]) =>
-    h('a', { href: `#/${to}`, 'aria-current': to === current ? 'page' : false }, text)));
+    h('a', { href: `#/${to}`, id: `nav-${to}`, 'aria-current': to === current ? 'page' : false },
+      text, to === 'chats' ? unreadBadge(chatSocket.totalUnread()) : null)));
 }
 
 async function render() {
   ctx.cleanup.splice(0).forEach((stop) => stop());
-  const route = location.hash.replace(/^#\/?/, '').split('?')[0];
+  const [route, query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const params = new URLSearchParams(query);
   const view = ROUTES[route] ?? auth.landing;
   const main = document.getElementById('app');
+  // One chat socket per tab while signed in (with a profile: only then can there be matches);
+  // it keeps the unread badge and the chat screens live.
+  if (ctx.me?.profile) chatSocket.start(ctx.me);
+  else chatSocket.stop();
   if (!PUBLIC.has(route) && !ctx.me) return ctx.go('login');
   const OPERATOR_PAGES = ['ops', 'ops-users', 'ops-stats'];
   if (OPERATOR_PAGES.includes(route) && !['OPERATOR', 'ADMIN'].includes(ctx.me?.role)) return ctx.go('home');
@@ -56,7 +78,7 @@ async function render() {
     return ctx.go('profile');
   }
   nav(route);
-  main.replaceChildren(await view(ctx));
+  main.replaceChildren(await view(ctx, params));
   const heading = main.querySelector('h1');
   if (heading) heading.setAttribute('tabindex', '-1');
   (heading ?? main).focus();

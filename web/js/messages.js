@@ -49,6 +49,19 @@ export function errorField(error) {
   return error.code.startsWith('INVALID_') ? error.code.slice(8).toLowerCase() : null;
 }
 
+// What a refused chat message (a WebSocket `error` event's code) means.
+const CHAT_ERRORS = {
+  NOT_FOUND: '이 대화를 찾을 수 없어요.',
+  BLOCKED: '차단된 대화라 메시지를 보낼 수 없어요.',
+  READ_ONLY: '상대가 더 이상 대화할 수 없어 메시지를 보낼 수 없어요.',
+  RATE_LIMITED: '메시지를 너무 빨리 보내고 있어요. 잠시 후 자동으로 다시 보낼게요.',
+  INVALID_INPUT: '메시지는 1~500자로 입력해 주세요.',
+};
+
+export function chatErrorText(code) {
+  return CHAT_ERRORS[code] ?? errorText({ code });
+}
+
 export const GENDER = { MALE: '남성', FEMALE: '여성' };
 export const FREQUENCY = { FREQUENT: '자주', NORMAL: '보통', RARE: '가끔' };
 export const CONTACT = { KAKAO: '카카오톡 ID', INSTAGRAM: '인스타그램', PHONE: '전화번호' };

@@ -51,6 +51,7 @@ export function partnerCard(match) {
       h('span', {}, CONTACT[p.contact.type]),
       h('strong', { class: 'contact-id' }, p.contact.id),
       copy),
+    h('a', { class: 'button secondary wide chat-link', href: `#/chat?m=${encodeURIComponent(match.id)}` }, h('span', { 'aria-hidden': 'true' }, '💬'), '채팅하기'),
     h('dl', {},
       h('dt', {}, 'MBTI'), h('dd', {}, p.mbti),
       h('dt', {}, '학과'), h('dd', {}, p.major),
