@@ -102,3 +102,40 @@ impl ChatSocket {
         let _ = self.stream.close(None).await;
     }
 }
+
+/// A socket whose owner stopped reading (a phone in a pocket): a small receive buffer and
+/// nobody polling it, so the server's writes to it soon stall.
+pub struct StalledSocket {
+    stream: WebSocketStream<TcpStream>,
+}
+
+/// The receive buffer of a stalled socket: small, so the stall comes after a few frames.
+const STALLED_RECEIVE_BUFFER_BYTES: u32 = 4096;
+
+impl StalledSocket {
+    pub async fn open(client: &ApiClient) -> Self {
+        let request = handshake(client, None).await;
+        let address = client.base().trim_start_matches("http://");
+        let address: std::net::SocketAddr = address.parse().expect("a loopback address");
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .set_recv_buffer_size(STALLED_RECEIVE_BUFFER_BYTES)
+            .expect("receive buffer");
+        let tcp = socket.connect(address).await.expect("connect");
+        let (stream, _) = tokio_tungstenite::client_async(request, tcp)
+            .await
+            .expect("the chat socket opens");
+        Self { stream }
+    }
+
+    /// Reads what the server had sent before it ended the socket; true once it has ended it.
+    pub async fn was_closed_by_server(mut self) -> bool {
+        loop {
+            match tokio::time::timeout(FRAME_DEADLINE, self.stream.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+}

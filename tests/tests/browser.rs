@@ -136,8 +136,8 @@ async fn a_student_charges_points_and_gets_a_match_with_contact() {
     assert_eq!(status, 200);
     let row = csv.lines().nth(1).expect("the match's row");
     assert!(
-        row.ends_with(",false,"),
-        "the last verdict counts (feedback, then replied unknown): {row}"
+        row.ends_with(",false,false"),
+        "the last verdict counts (feedback, then replied: the partner has not written): {row}"
     );
     student.open("home").await;
     student.wait_text("#balance", "1,700P").await;

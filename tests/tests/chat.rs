@@ -1,9 +1,9 @@
 //! Chat between matched students, whole: real server, nats-server and matcher, real sockets.
 
-use comatching_tests::chat::{handshake, ChatSocket};
+use comatching_tests::chat::{handshake, ChatSocket, StalledSocket};
 use comatching_tests::{spawn_app, ApiClient, TestApp};
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Two students matched with each other: (requester, partner, match id).
 async fn matched_pair(app: &TestApp, a: &str, b: &str) -> (ApiClient, ApiClient, String) {
@@ -70,8 +70,26 @@ async fn matched_students_chat_live_and_nobody_else_can() {
         mine["id"]
     );
 
+    let (_, csv) = app
+        .admin()
+        .await
+        .text("/api/admin/export/matches.csv")
+        .await;
+    assert!(
+        csv.lines().nth(1).unwrap().ends_with(",false"),
+        "not replied yet: {csv}"
+    );
     b.send(&match_id, "반가워요", "d-1").await;
     assert_eq!(a.next_of("message").await["text"], "반가워요");
+    let (_, csv) = app
+        .admin()
+        .await
+        .text("/api/admin/export/matches.csv")
+        .await;
+    assert!(
+        csv.lines().nth(1).unwrap().ends_with(",true"),
+        "the partner replied: {csv}"
+    );
     let page = minsu
         .get(&format!("/api/chats/{match_id}/messages"))
         .await
@@ -249,5 +267,121 @@ async fn a_restart_mid_chat_loses_nothing_acknowledged_and_stores_nothing_twice(
     texts.reverse();
     let expected: Vec<_> = (0..MESSAGES).map(|n| format!("메시지 {n}")).collect();
     assert_eq!(texts, expected, "in the order sent");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_partners_chat_is_read_only() {
+    let app = spawn_app().await;
+    let (minsu, jiwoo, match_id) = matched_pair(&app, "민수", "지우").await;
+    let (mut a, mut b) = (
+        ChatSocket::open(&minsu).await,
+        ChatSocket::open(&jiwoo).await,
+    );
+    a.send(&match_id, "안녕하세요", "c-1").await;
+    a.next_of("message").await;
+    jiwoo
+        .call(reqwest::Method::DELETE, "/api/me", None)
+        .await
+        .expect(204);
+    assert_eq!(b.next_of("message").await["text"], "안녕하세요");
+    b.send(&match_id, "안녕히", "d-1").await;
+    assert!(
+        b.next().await.is_none(),
+        "a withdrawn user's socket is closed, not served"
+    );
+
+    let chats = minsu.get("/api/chats").await.expect(200);
+    assert_eq!(chats[0]["read_only"], true, "{chats}");
+    a.send(&match_id, "어디 갔어요?", "c-2").await;
+    assert_eq!(a.next_of("error").await["code"], "READ_ONLY");
+    let page = minsu
+        .get(&format!("/api/chats/{match_id}/messages"))
+        .await
+        .expect(200);
+    assert_eq!(
+        page.as_array().unwrap().len(),
+        1,
+        "what was said stays readable"
+    );
+    app.stop().await;
+}
+
+/// The value of the counter `name` on the server's metrics page.
+async fn counter(app: &TestApp, name: &str) -> f64 {
+    let page = reqwest::get(app.metrics_url())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    page.lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_stops_reading_is_dropped_and_nobody_else_waits() {
+    const SENDERS: usize = 10;
+    const ROUND: Duration = Duration::from_millis(250);
+    const MAX_ROUNDS: usize = 160;
+    let app = spawn_app().await;
+    let jiwoo = app.client();
+    jiwoo.join("지우", "FEMALE", "경영학과").await;
+    let mut senders = Vec::new();
+    for i in 0..SENDERS {
+        let student = app.client();
+        student.join(&format!("학생{i}"), "MALE", "수학과").await;
+        app.fund(&student, 5_000).await;
+        senders.push(student);
+    }
+    app.ready_for_matches().await;
+    let mut chats = Vec::new();
+    for student in &senders {
+        let reply = student.request_match().await.expect(201);
+        assert_eq!(reply["match"]["partner"]["nickname"], "지우");
+        chats.push(reply["match"]["id"].as_str().unwrap().to_owned());
+    }
+    let stalled = StalledSocket::open(&jiwoo).await;
+    let mut other_tab = ChatSocket::open(&jiwoo).await;
+    let mut sockets = Vec::new();
+    for student in &senders {
+        sockets.push(ChatSocket::open(student).await);
+    }
+    let text = "😀".repeat(500);
+    let mut rounds = 0;
+    while counter(&app, "chat_sockets_dropped_slow_total").await < 1.0 {
+        assert!(rounds < MAX_ROUNDS, "the stalled socket was never dropped");
+        let started = Instant::now();
+        for (i, socket) in sockets.iter_mut().enumerate() {
+            socket
+                .send(&chats[i], &text, &format!("s{i}-{rounds}"))
+                .await;
+        }
+        for socket in &mut sockets {
+            socket.next_of("message").await;
+        }
+        for _ in 0..SENDERS {
+            other_tab.next_of("message").await;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "round {rounds}: the other tab waited {:?}",
+            started.elapsed()
+        );
+        rounds += 1;
+        tokio::time::sleep(ROUND.saturating_sub(started.elapsed())).await;
+    }
+    assert!(
+        stalled.was_closed_by_server().await,
+        "the stalled socket is closed"
+    );
+    other_tab
+        .send(&chats[0], "아직 여기 있어요", "still-here")
+        .await;
+    assert_eq!(
+        other_tab.next_of("message").await["client_id"],
+        "still-here"
+    );
     app.stop().await;
 }

@@ -116,7 +116,8 @@ async fn two_matched_students_chat_live_in_two_browsers() {
     a.wait_text("#chat-messages .msg.mine:not(.pending)", "안녕하세요")
         .await;
     a.screenshot("03-a-sent").await;
-    b.wait_text("#chat-messages .msg.theirs", "안녕하세요").await;
+    b.wait_text("#chat-messages .msg.theirs", "안녕하세요")
+        .await;
     b.screenshot("04-b-received-live").await;
 
     // Jiwoo answers with the button; Minsu sees the answer and that his message was read.
@@ -126,10 +127,12 @@ async fn two_matched_students_chat_live_in_two_browsers() {
         .await;
     a.wait_text("#chat-messages .msg.theirs", "반가워요! 저는 지우예요")
         .await;
-    a.wait_text("#chat-messages .msg.mine .msg-read", "읽음").await;
+    a.wait_text("#chat-messages .msg.mine .msg-read", "읽음")
+        .await;
     a.screenshot("05-a-reply-and-read").await;
     // Minsu has the chat open, so his read mark reaches Jiwoo too.
-    b.wait_text("#chat-messages .msg.mine .msg-read", "읽음").await;
+    b.wait_text("#chat-messages .msg.mine .msg-read", "읽음")
+        .await;
     assert_eq!(
         history(&jiwoo, &match_id).await,
         vec![
@@ -153,7 +156,10 @@ async fn two_matched_students_chat_live_in_two_browsers() {
         )
         .await
         .expect("put a pending message back");
-    assert!(client_id.as_str().is_some_and(|id| !id.is_empty()), "{client_id}");
+    assert!(
+        client_id.as_str().is_some_and(|id| !id.is_empty()),
+        "{client_id}"
+    );
     a.client.refresh().await.expect("reload");
     a.wait_text("#chat-title", "지우").await;
     let shown = wait_js(
@@ -209,7 +215,8 @@ async fn two_matched_students_chat_live_in_two_browsers() {
     a.screenshot("08-a-blocked").await;
     b.fill("#chat-input", "다음에 또 얘기해요").await;
     b.click("#chat-send").await;
-    b.wait_text("#chat-messages .msg.failed", "보내지 못했어요").await;
+    b.wait_text("#chat-messages .msg.failed", "보내지 못했어요")
+        .await;
     b.wait_text("#chat-banner", "차단한 대화예요.").await;
     b.wait_attribute("#chat-input", "disabled", "true").await;
     b.screenshot("09-b-blocked").await;

@@ -5,7 +5,8 @@
 //! queue the hub closed (it fell [`SOCKET_QUEUE`] behind) is closed with 1013 "try again
 //! later". A client that answers no ping within [`IDLE_TIMEOUT`] is gone; a write that cannot
 //! go out within [`SEND_TIMEOUT`] ends the connection. At shutdown every socket is closed
-//! with 1001 "going away".
+//! with 1001 "going away". The session is checked again before every frame is acted on and
+//! at every ping, so signing out, withdrawing or a ban ends the socket too (1008).
 
 use super::chat_views::{error_code, ClientFrame, ServerFrame};
 use super::extract::path_id;
@@ -34,14 +35,34 @@ enum End {
     Close(u16, &'static str),
 }
 
-/// Serves one socket of `user` until either side ends it.
+/// The socket's owner: who they are and the session they opened it with.
+pub struct Owner {
+    pub user: UserId,
+    pub token: String,
+}
+
+impl Owner {
+    /// Whether the session still stands and its user may still chat.
+    fn signed_in(&self, state: &AppState) -> bool {
+        let session = state
+            .db
+            .session_user(&self.token, state.config.session_limits());
+        let active = |id| {
+            let user = state.db.user(id).ok().flatten();
+            user.is_some_and(|u| !u.withdrawn && !u.banned)
+        };
+        matches!(session, Ok(Some(id)) if id == self.user && active(id))
+    }
+}
+
+/// Serves one socket of `owner` until either side ends it.
 pub async fn run(
     mut socket: WebSocket,
     state: AppState,
-    user: UserId,
+    owner: Owner,
     mut registration: Registration,
 ) {
-    let end = serve(&mut socket, &state, user, &mut registration).await;
+    let end = serve(&mut socket, &state, &owner, &mut registration).await;
     if let End::Close(code, reason) = end {
         let frame = CloseFrame {
             code,
@@ -54,9 +75,10 @@ pub async fn run(
 async fn serve(
     socket: &mut WebSocket,
     state: &AppState,
-    user: UserId,
+    owner: &Owner,
     registration: &mut Registration,
 ) -> End {
+    let user = owner.user;
     let mut ping = interval(PING_INTERVAL);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut heard = Instant::now();
@@ -66,6 +88,7 @@ async fn serve(
                 Some(Ok(message)) => {
                     heard = Instant::now();
                     match message {
+                        Message::Text(_) if !owner.signed_in(state) => return End::Close(close_code::POLICY, "signed out"),
                         Message::Text(text) => answer(state, user, text.as_str()).await,
                         Message::Binary(_) => Some(refusal("INVALID_INPUT", None, None)),
                         Message::Close(_) => return End::ClientLeft,
@@ -81,6 +104,9 @@ async fn serve(
             _ = ping.tick() => {
                 if heard.elapsed() > IDLE_TIMEOUT {
                     return End::Close(close_code::AWAY, "idle");
+                }
+                if !owner.signed_in(state) {
+                    return End::Close(close_code::POLICY, "signed out");
                 }
                 if !send(socket, Message::Ping(Default::default())).await {
                     return End::ClientLeft;

@@ -16,6 +16,9 @@ use storage::events::Features;
 use storage::profile::HobbyCategory;
 use storage::seoul;
 
+/// A partner who wrote within this long after the match "replied" (API.md: within 24 h).
+const REPLY_WINDOW_MS: i64 = 24 * 3600 * 1000;
+
 pub const HEADER: [&str; 23] = [
     "matchId",
     "at",
@@ -63,6 +66,18 @@ fn side(features: Option<&Features>, year: i32) -> [String; 4] {
     }
 }
 
+/// Whether the partner wrote in the match's chat within a day of it; empty when that cannot
+/// be read (the row still goes out).
+fn replied(db: &Db, record: &MatchRecord) -> String {
+    match db.wrote_within(record.id, record.partner, record.at_ms, REPLY_WINDOW_MS) {
+        Ok(wrote) => wrote.to_string(),
+        Err(e) => {
+            tracing::warn!(match_id = record.id, error = %format!("{e:#}"), "replied unknown");
+            String::new()
+        }
+    }
+}
+
 fn row(db: &Db, record: &MatchRecord, year: i32) -> Vec<String> {
     let o = &record.options;
     let text = |v: Option<String>| v.unwrap_or_default();
@@ -89,8 +104,7 @@ fn row(db: &Db, record: &MatchRecord, year: i32) -> Vec<String> {
             .feedback
             .map_or_else(String::new, |good| good.to_string()),
     );
-    // Whether the partner wrote back: known once chat exists; empty means unknown.
-    row.push(String::new());
+    row.push(replied(db, record));
     row.into_iter()
         .map(|cell| escape_formula(&cell).into_owned())
         .collect()

@@ -91,5 +91,11 @@ pub async fn socket(
     Ok(upgrade
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| chat_socket::run(socket, state, user, registration)))
+        .on_upgrade(move |socket| {
+            let owner = chat_socket::Owner {
+                user,
+                token: current.token,
+            };
+            chat_socket::run(socket, state, owner, registration)
+        }))
 }
