@@ -58,6 +58,11 @@ echo "command: cargo bench -p comatching-tests --bench http_e2e"
 cargo bench --quiet -p comatching-tests --bench http_e2e
 
 echo
+echo "## Chat at 1,000 open sockets"
+echo "command: cargo bench -p comatching-tests --bench chat_e2e"
+cargo bench --quiet -p comatching-tests --bench chat_e2e
+
+echo
 cat <<'TARGETS'
 ## Targets
 Durable points ≥ 5,000 ops/s and ≥ 10× one flush per operation; `GET /api/me` ≥ 20,000/s;

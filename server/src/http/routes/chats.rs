@@ -1,7 +1,7 @@
 //! Chat between matched students: the list, history pages, blocking, and the WebSocket.
 
 use crate::http::auth::CurrentUser;
-use crate::http::chat_socket::{self, MAX_FRAME_BYTES};
+use crate::http::chat_socket::{self, MAX_FRAME_BYTES, SOCKET_BUFFER_BYTES};
 use crate::http::chat_views::{ChatView, MessageView};
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::path_id;
@@ -89,6 +89,8 @@ pub async fn socket(
         .join(user)
         .ok_or(ApiError::RateLimited(chat_socket::PING_INTERVAL.as_secs()))?;
     Ok(upgrade
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| {
