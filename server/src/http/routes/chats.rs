@@ -7,6 +7,7 @@ use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::path_id;
 use crate::http::middleware::websocket_origin_ok;
 use crate::http::state::AppState;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -73,13 +74,16 @@ pub async fn block(
 }
 
 /// `GET /api/chats/ws`: the live chat socket (same origin, signed in, at most five a user).
-#[utoipa::path(get, path = "/api/chats/ws", tag = "chats", security(("session" = [])), responses((status = 101, description = "switching to the WebSocket protocol"), (status = 403, body = ErrorBody, description = "CROSS_ORIGIN"), (status = 429, body = ErrorBody, description = "too many open sockets")))]
+#[utoipa::path(get, path = "/api/chats/ws", tag = "chats", security(("session" = [])), responses((status = 101, description = "switching to the WebSocket protocol"), (status = 400, body = ErrorBody, description = "not a WebSocket handshake"), (status = 403, body = ErrorBody, description = "CROSS_ORIGIN"), (status = 429, body = ErrorBody, description = "too many open sockets")))]
 pub async fn socket(
     State(state): State<AppState>,
     current: CurrentUser,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::BadRequest(format!("open this with a WebSocket handshake: {rejection}"))
+    })?;
     if !websocket_origin_ok(&headers, state.config.tls.enabled()) {
         return Err(ApiError::CrossOrigin);
     }
