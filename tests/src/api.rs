@@ -121,6 +121,56 @@ impl ApiClient {
         Self::reply(request.send().await.expect("request sent")).await
     }
 
+    /// Posts a `multipart/form-data` form: text parts, and a file part `image` if given.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        texts: &[(&str, &str)],
+        image: Option<Vec<u8>>,
+    ) -> Reply {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in texts {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        if let Some(bytes) = image {
+            form = form.part(
+                "image",
+                reqwest::multipart::Part::bytes(bytes).file_name("photo.png"),
+            );
+        }
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .multipart(form);
+        Self::reply(request.send().await.expect("request sent")).await
+    }
+
+    /// `GET path` as bytes: status, content type, content disposition and the body.
+    pub async fn download(&self, path: &str) -> (u16, String, String, Vec<u8>) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request sent");
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (content_type, disposition) = (header("content-type"), header("content-disposition"));
+        let status = response.status().as_u16();
+        (
+            status,
+            content_type,
+            disposition,
+            response.bytes().await.expect("body").to_vec(),
+        )
+    }
+
     /// Sends a raw body with a content type (for malformed and oversized bodies).
     pub async fn raw(
         &self,

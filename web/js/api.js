@@ -8,18 +8,13 @@ export class ApiError extends Error {
 }
 
 const TIMEOUT_MS = 15000;
+/// An upload (a photo of up to 2 MB on a festival's mobile network) may take longer.
+const UPLOAD_TIMEOUT_MS = 60000;
 
-export async function api(method, path, body, { idempotencyKey } = {}) {
-  const headers = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+async function send(path, init, timeoutMs) {
   let response;
   try {
-    response = await fetch(path, {
-      method, headers, credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    response = await fetch(path, { ...init, credentials: 'same-origin', signal: AbortSignal.timeout(timeoutMs) });
   } catch {
     throw new ApiError(0, 'NETWORK', 'network error');
   }
@@ -27,7 +22,25 @@ export async function api(method, path, body, { idempotencyKey } = {}) {
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     const error = data?.error ?? {};
-    throw new ApiError(response.status, error.code ?? 'UNKNOWN', error.message ?? '');
+    // A body refused before the API saw it (a proxy's size limit) has no JSON error.
+    const code = error.code ?? (response.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'UNKNOWN');
+    throw new ApiError(response.status, code, error.message ?? '');
   }
   return data;
+}
+
+export async function api(method, path, body, { idempotencyKey } = {}) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+  return send(path, {
+    method, headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }, TIMEOUT_MS);
+}
+
+// Sends a multipart/form-data body (a file upload). No Content-Type here: the browser sets it,
+// with the boundary.
+export async function apiForm(method, path, formData) {
+  return send(path, { method, body: formData }, UPLOAD_TIMEOUT_MS);
 }

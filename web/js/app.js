@@ -8,6 +8,8 @@ import * as home from './views/home.js';
 import * as charge from './views/charge.js';
 import * as match from './views/match.js';
 import * as ops from './views/ops.js';
+import * as opsBans from './views/ops_bans.js';
+import * as opsReports from './views/ops_reports.js';
 import * as opsUsers from './views/ops_users.js';
 import * as profile from './views/profile.js';
 import * as settings from './views/settings.js';
@@ -17,6 +19,7 @@ const ROUTES = {
   home: home.view, profile: profile.view, charge: charge.view,
   match: match.view, history: match.history, settings: settings.view, ops: ops.view,
   'ops-users': opsUsers.view, 'ops-stats': opsUsers.stats,
+  'ops-reports': opsReports.view, 'ops-bans': opsBans.view,
   chats: chat.list, chat: chat.view,
 };
 const PUBLIC = new Set(['', 'login', 'signup']);
@@ -72,9 +75,10 @@ async function render() {
   if (ctx.me?.profile) chatSocket.start(ctx.me);
   else chatSocket.stop();
   if (!PUBLIC.has(route) && !ctx.me) return ctx.go('login');
-  const OPERATOR_PAGES = ['ops', 'ops-users', 'ops-stats'];
-  if (OPERATOR_PAGES.includes(route) && !['OPERATOR', 'ADMIN'].includes(ctx.me?.role)) return ctx.go('home');
-  if (ctx.me && !ctx.me.profile && !['profile', 'settings', 'charge', ...OPERATOR_PAGES].includes(route) && !PUBLIC.has(route)) {
+  // Every `ops…` page is for operators (and admins) only.
+  const operatorPage = route.startsWith('ops');
+  if (operatorPage && !['OPERATOR', 'ADMIN'].includes(ctx.me?.role)) return ctx.go('home');
+  if (ctx.me && !ctx.me.profile && !['profile', 'settings', 'charge'].includes(route) && !operatorPage && !PUBLIC.has(route)) {
     return ctx.go('profile');
   }
   nav(route);

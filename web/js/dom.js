@@ -31,3 +31,8 @@ export function select(options, selected) {
 }
 
 export const won = (n) => `${Number(n).toLocaleString('ko-KR')}P`;
+
+/// A date and time as the booth reads it: in Korea, whatever the device's own time zone.
+export const seoulTime = (at) => new Date(at).toLocaleString('ko-KR', {
+  timeZone: 'Asia/Seoul', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit',
+});

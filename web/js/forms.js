@@ -11,10 +11,12 @@ export function clearErrors(form) {
   form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
 }
 
-// Puts the error's Korean message next to its field, or in the form's alert.
-export function showError(form, error) {
-  const text = errorText(error);
-  const name = errorField(error);
+const explainError = (error) => ({ field: errorField(error), text: errorText(error) });
+
+// Puts the error's Korean message next to its field, or in the form's alert. `explain` says
+// which field and what words, for forms whose errors read differently (see reportError).
+export function showError(form, error, explain = explainError) {
+  const { field: name, text } = explain(error);
   const slot = name && form.querySelector(`#err-${name}`);
   if (slot) {
     slot.textContent = text;
@@ -28,7 +30,7 @@ export function showError(form, error) {
 }
 
 // Runs `action` on submit; the button shows a spinner and cannot be pressed twice meanwhile.
-export function onSubmit(form, action) {
+export function onSubmit(form, action, explain = explainError) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const button = form.querySelector('button[type="submit"]');
@@ -43,7 +45,7 @@ export function onSubmit(form, action) {
       await action(new FormData(form));
     } catch (error) {
       if (!error.code) throw error;
-      showError(form, error);
+      showError(form, error, explain);
     } finally {
       if (button && button.isConnected) {
         button.disabled = false;

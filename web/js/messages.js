@@ -2,7 +2,7 @@
 const ERRORS = {
   BAD_CREDENTIALS: '이메일 또는 비밀번호가 올바르지 않아요.',
   UNAUTHENTICATED: '로그인이 필요해요.',
-  BANNED: '이용이 제한된 계정이에요. 부스에 문의해 주세요.',
+  BANNED: '이용이 정지된 계정이에요. 부스에 문의해 주세요.',
   FORBIDDEN: '이 기능을 쓸 권한이 없어요.',
   NOT_FOUND: '찾을 수 없어요.',
   CONFLICT: '이미 처리되었거나 사용 중이에요.',
@@ -31,10 +31,19 @@ const ERRORS = {
   MATCHER_UNAVAILABLE: '매칭 서버가 잠시 응답하지 않아요. 포인트는 차감되지 않았어요. 다시 시도해 주세요.',
   RATE_LIMITED: '요청이 너무 많아요. 잠시 후 다시 시도해 주세요.',
   BALANCE_WOULD_BE_NEGATIVE: '잔액이 0보다 작아질 수 없어요.',
+  INVALID_REASON: '사유는 1~200자로 입력해 주세요.',
+  INVALID_CATEGORY: '신고 유형을 골라 주세요.',
+  INVALID_CONTENT: '신고 내용은 1~300자로 입력해 주세요.',
+  INVALID_IMAGE: '사진은 PNG, JPEG, WebP 파일만 올릴 수 있어요.',
+  INVALID_TARGET: '자기 자신에게는 할 수 없어요.',
+  TARGET_NOT_STUDENT: '학생 계정에만 할 수 있어요.',
+  ADMIN_REQUIRED: '관리자만 할 수 있어요.',
   NETWORK: '네트워크 연결을 확인해 주세요.',
 };
 
 export function errorText(error) {
+  // A banned student's login: the API's message is the operator's reason, word for word.
+  if (error.code === 'BANNED' && error.message) return `이용이 정지된 계정이에요. 사유: ${error.message}`;
   if (error.code === 'CONFLICT' && /nickname/i.test(error.message)) return '이미 사용 중인 닉네임이에요.';
   if (error.code === 'CONFLICT' && /email/i.test(error.message)) return '이미 가입된 이메일이에요.';
   if (error.code === 'CONFLICT' && /pending/i.test(error.message)) return '이미 대기 중인 충전 요청이 있어요.';
@@ -61,6 +70,24 @@ const CHAT_ERRORS = {
 export function chatErrorText(code) {
   return CHAT_ERRORS[code] ?? errorText({ code });
 }
+
+// A report's refusals: where each one goes in the report form (a field, or null for the
+// form's alert) and what it says.
+const REPORT_ERRORS = {
+  PAYLOAD_TOO_LARGE: ['image', '사진은 2MB까지 올릴 수 있어요.'],
+  CONFLICT: [null, '이 대화는 이미 신고했어요. 운영자가 확인하고 있어요.'],
+  NOT_FOUND: [null, '이 대화를 찾을 수 없어요.'],
+};
+
+export function reportError(error) {
+  const [field, text] = REPORT_ERRORS[error.code] ?? [errorField(error), errorText(error)];
+  return { field, text };
+}
+
+export const REPORT_CATEGORY = {
+  HARASSMENT: '괴롭힘·불쾌한 말', FAKE_PROFILE: '가짜 프로필', SPAM: '스팸·광고', OTHER: '기타',
+};
+export const REPORT_STATUS = { OPEN: '처리 대기', DISMISSED: '기각', BANNED: '이용 정지' };
 
 export const GENDER = { MALE: '남성', FEMALE: '여성' };
 export const FREQUENCY = { FREQUENT: '자주', NORMAL: '보통', RARE: '가끔' };

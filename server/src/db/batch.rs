@@ -105,6 +105,9 @@ batch_trees!(
     chat_sent,
     chat_reads,
     chat_blocks,
+    bans,
+    reports,
+    open_reports,
     meta,
 );
 

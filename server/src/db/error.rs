@@ -30,6 +30,10 @@ pub enum DbError {
     FeedbackClosed,
     #[error("this chat is blocked")]
     ChatBlocked,
+    #[error("you already have an open report on this match")]
+    ReportOpen,
+    #[error("this report is already resolved")]
+    ReportResolved,
     #[error("cannot {action} a charge that is {status}")]
     ChargeDecided {
         action: &'static str,

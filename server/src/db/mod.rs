@@ -9,6 +9,7 @@
 
 pub mod audit;
 mod backup;
+pub mod bans;
 mod batch;
 pub mod charges;
 pub mod chats;
@@ -21,6 +22,7 @@ pub mod ops_audit;
 pub mod outbox;
 pub mod points;
 mod pseudonyms;
+pub mod reports;
 pub mod sessions;
 mod signals;
 pub mod stats;
@@ -110,6 +112,9 @@ pub struct Db {
     chat_sent: sled::Tree,
     chat_reads: sled::Tree,
     chat_blocks: sled::Tree,
+    bans: sled::Tree,
+    reports: sled::Tree,
+    open_reports: sled::Tree,
     meta: sled::Tree,
     writer: Writer,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
@@ -159,6 +164,9 @@ impl Db {
             chat_sent: db.open_tree("chat_sent")?,
             chat_reads: db.open_tree("chat_reads")?,
             chat_blocks: db.open_tree("chat_blocks")?,
+            bans: db.open_tree("bans")?,
+            reports: db.open_tree("reports")?,
+            open_reports: db.open_tree("open_reports")?,
             meta: db.open_tree("meta")?,
             writer,
             db,

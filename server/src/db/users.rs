@@ -1,6 +1,7 @@
 //! Users: accounts, profiles and pickable state. Every change the matcher must learn of
 //! bumps the user's version and writes an outbox event in the same transaction.
 
+use super::bans;
 use super::batch::Tx;
 use super::ops_audit::{self, Actor, OpsAction};
 use super::sessions;
@@ -13,6 +14,55 @@ use std::sync::atomic::Ordering;
 use storage::events::{UserEvent, UserRemoved, UserUpserted};
 use storage::profile::Profile;
 use storage::UserId;
+
+/// A ban or its lifting, by `actor`.
+pub struct BanChange {
+    pub id: UserId,
+    pub banned: bool,
+    pub actor: Actor,
+    pub reason: Option<String>,
+}
+
+/// [`Db::set_banned`] inside a transaction (a report resolved with a ban runs it too).
+pub(super) fn set_banned_in(
+    tx: &Tx<'_>,
+    change: &BanChange,
+    sessions: &[sled::IVec],
+) -> TxResult<UserRecord> {
+    let (id, banned) = (change.id, change.banned);
+    let mut user = read_in(tx.users, id)?.ok_or_else(|| abort(DbError::NotFound("user")))?;
+    if user.banned != banned {
+        user.banned = banned;
+        store_and_queue_event_in(tx, &mut user)?;
+        let action = if banned {
+            OpsAction::Ban
+        } else {
+            OpsAction::Unban
+        };
+        let reason = change.reason.clone();
+        ops_audit::record_in(
+            tx.ops_audit,
+            change.actor,
+            action,
+            id.to_string(),
+            reason,
+            None,
+        )?;
+    }
+    if banned {
+        let record = bans::BanRecord {
+            user_id: id,
+            reason: change.reason.clone().unwrap_or_default(),
+            by: change.actor.0,
+            at_ms: now_ms(),
+        };
+        bans::put_in(tx.bans, &record)?;
+    } else {
+        bans::remove_in(tx.bans, id)?;
+    }
+    sessions::end_in(tx, sessions)?;
+    Ok(user)
+}
 
 /// Users whose state one transaction of `republish_all_users` queues.
 const REPUBLISH_BATCH: usize = 256;
@@ -335,8 +385,8 @@ impl Db {
         .await
     }
 
-    /// Bans or unbans: the user leaves (or rejoins) the pool through the usual event, and a ban
-    /// ends their sessions in the same commit.
+    /// Bans (with `reason`, required) or unbans a user: the user leaves or rejoins the pool,
+    /// a ban ends every session in the same commit and is listed in `bans` until lifted.
     pub async fn set_banned(
         &self,
         id: UserId,
@@ -344,27 +394,19 @@ impl Db {
         actor: Actor,
         reason: Option<String>,
     ) -> DbResult<UserRecord> {
-        let action = if banned {
-            OpsAction::Ban
-        } else {
-            OpsAction::Unban
-        };
         let sessions = if banned {
             self.session_keys_of(id)?
         } else {
             Vec::new()
         };
         self.write(move |tx| {
-            let mut user =
-                read_in(tx.users, id)?.ok_or_else(|| abort(DbError::NotFound("user")))?;
-            if user.banned != banned {
-                user.banned = banned;
-                store_and_queue_event_in(tx, &mut user)?;
-                let (target, reason) = (id.to_string(), reason.clone());
-                ops_audit::record_in(tx.ops_audit, actor, action, target, reason, None)?;
-            }
-            sessions::end_in(tx, &sessions)?;
-            Ok(user)
+            let change = BanChange {
+                id,
+                banned,
+                actor,
+                reason: reason.clone(),
+            };
+            set_banned_in(tx, &change, &sessions)
         })
         .await
     }

@@ -6,3 +6,4 @@ pub mod matchmaker;
 pub mod operators;
 pub mod password;
 pub mod pricing;
+pub mod reports;

@@ -8,6 +8,8 @@ use crate::domain::chat::ChatError;
 use crate::domain::matchmaker::MatchError;
 use crate::domain::operators::OpsRefusal;
 use crate::domain::password::PasswordError;
+use crate::domain::reports::image::{ImageError, MAX_IMAGE_BYTES};
+use crate::domain::reports::ReportError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use storage::FieldError;
@@ -25,8 +27,9 @@ pub enum ApiError {
     BadCredentials,
     #[error("your role may not do this")]
     Forbidden,
-    #[error("this account is banned")]
-    Banned,
+    /// 403 `BANNED`; the message is the operator's reason.
+    #[error("{0}")]
+    Banned(String),
     /// 403 with a code of its own (`TARGET_NOT_STUDENT`, `ADMIN_REQUIRED`).
     #[error("{message}")]
     Refused { code: &'static str, message: String },
@@ -80,7 +83,7 @@ impl ApiError {
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
             Self::BadCredentials => (StatusCode::UNAUTHORIZED, "BAD_CREDENTIALS"),
             Self::Forbidden => (StatusCode::FORBIDDEN, "FORBIDDEN"),
-            Self::Banned => (StatusCode::FORBIDDEN, "BANNED"),
+            Self::Banned(_) => (StatusCode::FORBIDDEN, "BANNED"),
             Self::Refused { code, .. } => (StatusCode::FORBIDDEN, *code),
             Self::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "CONFLICT"),
@@ -169,9 +172,11 @@ impl IntoResponse for ApiError {
 impl From<DbError> for ApiError {
     fn from(error: DbError) -> Self {
         match error {
-            DbError::EmailTaken | DbError::NicknameTaken | DbError::ChargePending => {
-                Self::Conflict(error.to_string())
-            }
+            DbError::EmailTaken
+            | DbError::NicknameTaken
+            | DbError::ChargePending
+            | DbError::ReportOpen
+            | DbError::ReportResolved => Self::Conflict(error.to_string()),
             DbError::ChargeDecided { .. } => Self::Conflict(error.to_string()),
             DbError::FeedbackClosed => Self::ConflictCode {
                 code: "FEEDBACK_CLOSED",
@@ -204,6 +209,21 @@ impl From<ChatError> for ApiError {
             },
             ChatError::Invalid(field) => Self::Invalid(field),
             ChatError::Db(cause) => cause.into(),
+        }
+    }
+}
+
+impl From<ReportError> for ApiError {
+    fn from(error: ReportError) -> Self {
+        match error {
+            ReportError::NotFound => Self::NotFound,
+            ReportError::Invalid(field) => Self::Invalid(field),
+            ReportError::Image(ImageError::TooLarge) => Self::PayloadTooLarge(MAX_IMAGE_BYTES),
+            ReportError::Image(ImageError::NotAnImage) => {
+                Self::unprocessable("INVALID_IMAGE", ImageError::NotAnImage.to_string())
+            }
+            ReportError::Image(failure) => Self::Internal(anyhow::Error::new(failure)),
+            ReportError::Db(cause) => cause.into(),
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::error::{error_response, ApiError};
 use super::extract::MAX_BODY_BYTES;
 use super::state::AppState;
+use crate::domain::reports::image::MAX_IMAGE_BYTES;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -20,7 +21,7 @@ fn is_safe(method: &Method) -> bool {
 /// State-changing requests hold the write barrier (shared), so a backup, which takes it
 /// exclusively, sees no write in flight. The body is read first (bounded in size, and in time
 /// by the body timeout), so a slow client never holds the barrier; a body that is not JSON is
-/// refused here, before any handler.
+/// refused here, before any handler (a report may come as a form with an image: larger).
 pub async fn hold_write_barrier(
     State(state): State<AppState>,
     request: Request,
@@ -30,11 +31,18 @@ pub async fn hold_write_barrier(
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(e) => return body_error(&e).into_response(),
+    let upload = parts.uri.path() == UPLOAD_PATH;
+    let limit = if upload {
+        UPLOAD_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
     };
-    if !bytes.is_empty() && !is_json(&parts.headers) {
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(e) => return body_error(&e, limit).into_response(),
+    };
+    let form = upload && is_type(&parts.headers, "multipart/form-data");
+    if !bytes.is_empty() && !is_type(&parts.headers, "application/json") && !form {
         return ApiError::BadRequest(
             "send the body as JSON (Content-Type: application/json)".into(),
         )
@@ -45,23 +53,27 @@ pub async fn hold_write_barrier(
     next.run(request).await
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+/// The one request that may carry a form with a file (a report's image), and its limit.
+const UPLOAD_PATH: &str = "/api/reports";
+pub const UPLOAD_BODY_BYTES: usize = MAX_IMAGE_BYTES + MAX_BODY_BYTES;
+
+fn is_type(headers: &HeaderMap, wanted: &str) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case(wanted))
 }
 
 /// Why a body could not be read: too large, too slow, or cut off.
-fn body_error(error: &axum::Error) -> ApiError {
+fn body_error(error: &axum::Error, limit: usize) -> ApiError {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = error.source();
     while let Some(e) = cause {
         if e.is::<tower_http::timeout::TimeoutError>() {
             return ApiError::RequestTimeout;
         }
         if e.is::<http_body_util::LengthLimitError>() {
-            return ApiError::PayloadTooLarge(MAX_BODY_BYTES);
+            return ApiError::PayloadTooLarge(limit);
         }
         cause = e.source();
     }

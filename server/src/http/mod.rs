@@ -12,6 +12,7 @@ pub mod limits;
 pub mod metrics;
 mod middleware;
 mod openapi;
+mod report_views;
 mod routes;
 pub mod serving;
 pub mod state;

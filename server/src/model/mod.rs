@@ -3,4 +3,5 @@
 pub mod account;
 pub mod chat_text;
 pub mod idempotency_key;
+pub mod report;
 pub mod time;

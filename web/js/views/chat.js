@@ -5,6 +5,7 @@ import { h } from '../dom.js';
 import * as chatSocket from '../chat_socket.js';
 import { compareIds } from '../chat_socket.js';
 import { chatErrorText, errorText } from '../messages.js';
+import { reportTools } from './chat_report.js';
 
 const PAGE = 50;
 const MAX_LENGTH = 500;
@@ -116,6 +117,7 @@ export function view(ctx, params) {
   let lastReadSent = null;
   let loaded = false;
   let catchUpWanted = false;
+  let blockStep = false;
 
   const title = h('h1', { id: 'chat-title' }, '채팅');
   const connection = h('p', { class: 'chat-connection', id: 'chat-connection', role: 'status' });
@@ -137,8 +139,12 @@ export function view(ctx, params) {
   const blockNote = h('p', { class: 'muted', id: 'chat-block-note', hidden: true }, '차단하면 두 사람 모두 이 대화에서 더 이상 메시지를 보낼 수 없어요.');
   const blockConfirm = h('button', { type: 'button', class: 'danger', id: 'chat-block-confirm', hidden: true }, '정말 차단할게요');
   const blockCancel = h('button', { type: 'button', class: 'secondary', id: 'chat-block-cancel', hidden: true }, '취소');
-  const blockTools = h('div', { class: 'chat-tools', id: 'chat-tools', hidden: true },
-    blockButton, blockNote, h('div', { class: 'actions' }, blockConfirm, blockCancel));
+  // Reporting stays possible in a closed chat (block first, then report).
+  const report = reportTools(matchId);
+  const tools = h('div', { class: 'chat-tools', id: 'chat-tools', hidden: true },
+    h('div', { class: 'actions' }, report.button, blockButton),
+    blockNote, h('div', { class: 'actions' }, blockConfirm, blockCancel),
+    report.panel);
 
   const nearBottom = () => window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 120;
   const toBottom = () => window.scrollTo(0, document.documentElement.scrollHeight);
@@ -214,7 +220,9 @@ export function view(ctx, params) {
     input.disabled = closed;
     send.disabled = closed;
     input.placeholder = closed ? '메시지를 보낼 수 없어요' : '메시지를 입력하세요';
-    blockTools.hidden = closed || !loaded;
+    tools.hidden = !loaded;
+    blockButton.hidden = closed || blockStep;
+    for (const el of [blockNote, blockConfirm, blockCancel]) el.hidden = closed || !blockStep;
   }
 
   function takeChat(chat) {
@@ -391,17 +399,13 @@ export function view(ctx, params) {
   });
 
   blockButton.addEventListener('click', () => {
-    blockButton.hidden = true;
-    blockNote.hidden = false;
-    blockConfirm.hidden = false;
-    blockCancel.hidden = false;
+    blockStep = true;
+    applyState();
     blockConfirm.focus();
   });
   blockCancel.addEventListener('click', () => {
-    blockButton.hidden = false;
-    blockNote.hidden = true;
-    blockConfirm.hidden = true;
-    blockCancel.hidden = true;
+    blockStep = false;
+    applyState();
     blockButton.focus();
   });
   blockConfirm.addEventListener('click', async () => {
@@ -409,6 +413,7 @@ export function view(ctx, params) {
     try {
       await api('POST', `/api/chats/${matchId}/block`);
       blocked = true;
+      blockStep = false;
       alert.textContent = '';
       applyState();
       banner.setAttribute('tabindex', '-1');
@@ -441,7 +446,7 @@ export function view(ctx, params) {
     older, loading, listEl, empty,
     alert,
     form,
-    blockTools);
+    tools);
   applyState();
   load();
   return section;

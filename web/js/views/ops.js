@@ -7,8 +7,8 @@ const REFRESH_MS = 4000;
 
 /// The operator pages' own menu.
 export function subnav(current) {
-  const pages = [['ops', '충전 요청'], ['ops-users', '사용자 찾기'], ['ops-stats', '통계']];
-  return h('nav', { class: 'actions', 'aria-label': '운영 메뉴' }, pages.map(([route, text]) =>
+  const pages = [['ops', '충전 요청'], ['ops-reports', '신고'], ['ops-bans', '정지 목록'], ['ops-users', '사용자 찾기'], ['ops-stats', '통계']];
+  return h('nav', { class: 'actions ops-nav', 'aria-label': '운영 메뉴' }, pages.map(([route, text]) =>
     h('a', { class: `button ${route === current ? '' : 'secondary'}`, href: `#/${route}`, 'aria-current': route === current ? 'page' : false }, text)));
 }
 

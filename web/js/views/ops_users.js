@@ -17,6 +17,82 @@ function results(list) {
     h('p', { class: 'muted' }, [user.major, user.contact?.id].filter(Boolean).join(' · '))));
 }
 
+const MAX_REASON = 200;
+
+/// Banning takes a reason (the student sees it when trying to sign in) and two taps.
+function banTool(ctx, id, nickname, status) {
+  const reason = h('input', {
+    id: 'ban-reason', maxlength: MAX_REASON, autocomplete: 'off', required: true,
+    'aria-describedby': 'err-ban-reason ban-reason-hint', placeholder: '예: 다른 사람 사진으로 가짜 프로필을 만들었어요',
+  });
+  const error = h('p', { class: 'error', id: 'err-ban-reason', role: 'alert' });
+  const ban = h('button', { type: 'button', class: 'danger', id: 'ban' }, '이용 정지');
+  const note = h('p', { class: 'confirm-note', id: 'ban-note', hidden: true },
+    `${nickname}님의 계정을 바로 정지해요. 로그인할 수 없고 매칭과 채팅에서 빠져요.`);
+  const confirm = h('button', { type: 'button', class: 'danger', id: 'ban-confirm', hidden: true }, '정말 이용 정지할게요');
+  const cancel = h('button', { type: 'button', class: 'secondary', id: 'ban-cancel', hidden: true }, '취소');
+  const step = (confirming) => {
+    ban.hidden = confirming;
+    note.hidden = !confirming;
+    confirm.hidden = !confirming;
+    cancel.hidden = !confirming;
+  };
+  const fieldError = (text) => {
+    error.textContent = text;
+    reason.setAttribute('aria-invalid', 'true');
+    step(false);
+    reason.focus();
+  };
+  const checkedReason = () => {
+    error.textContent = '';
+    status.textContent = '';
+    reason.removeAttribute('aria-invalid');
+    const text = reason.value.trim();
+    if (text.length > 0 && [...text].length <= MAX_REASON) return text;
+    fieldError('정지 사유를 1~200자로 입력해 주세요.');
+    return null;
+  };
+  ban.addEventListener('click', () => {
+    if (!checkedReason()) return;
+    step(true);
+    confirm.focus();
+  });
+  cancel.addEventListener('click', () => {
+    step(false);
+    ban.focus();
+  });
+  confirm.addEventListener('click', async () => {
+    const text = checkedReason();
+    if (!text) return;
+    confirm.disabled = true;
+    try {
+      await api('POST', `/api/ops/users/${id}/ban`, { reason: text });
+      ctx.go(`ops-users?id=${id}&t=${Date.now()}`);
+    } catch (e) {
+      if (!e.code) throw e;
+      if (e.code === 'INVALID_REASON') fieldError(errorText(e));
+      else status.textContent = errorText(e);
+    } finally {
+      confirm.disabled = false;
+    }
+  });
+  return h('div', { class: 'ban-tool' },
+    h('label', { for: 'ban-reason' }, '정지 사유 (필수, 200자까지)'),
+    h('p', { class: 'muted', id: 'ban-reason-hint' }, '학생이 로그인하려 할 때 이 사유가 그대로 보여요.'),
+    reason, error, ban, note, h('div', { class: 'actions' }, confirm, cancel));
+}
+
+function unbanTool(ctx, id, status) {
+  return h('button', { type: 'button', class: 'secondary', id: 'ban', onclick: async () => {
+    try {
+      await api('POST', `/api/ops/users/${id}/unban`, { reason: '정지 해제' });
+      ctx.go(`ops-users?id=${id}&t=${Date.now()}`);
+    } catch (error) {
+      status.textContent = errorText(error);
+    }
+  } }, '정지 해제');
+}
+
 function detail(ctx, id) {
   return loader(() => api('GET', `/api/ops/users/${id}`), (data) => {
     const u = data.user;
@@ -31,14 +107,7 @@ function detail(ctx, id) {
       ctx.go(`ops-users?id=${id}&t=${Date.now()}`);
     });
     const status = alertBox();
-    const toggleBan = h('button', { type: 'button', class: u.banned ? 'secondary' : 'danger', id: 'ban', onclick: async () => {
-      try {
-        await api('POST', `/api/ops/users/${id}/${u.banned ? 'unban' : 'ban'}`);
-        ctx.go(`ops-users?id=${id}&t=${Date.now()}`);
-      } catch (error) {
-        status.textContent = errorText(error);
-      }
-    } }, u.banned ? '정지 해제' : '이용 정지');
+    const banTools = u.banned ? unbanTool(ctx, id, status) : banTool(ctx, id, u.nickname, status);
     return [
       h('div', { class: 'card' },
         h('h2', {}, `${u.nickname} ${u.banned ? '(정지됨)' : ''}`),
@@ -46,7 +115,7 @@ function detail(ctx, id) {
         data.profile ? h('p', {}, `${data.profile.major} · ${data.profile.mbti} · ${data.profile.contact.type} ${data.profile.contact.id}`) : h('p', { class: 'muted' }, '프로필 없음'),
         h('p', {}, '잔액 ', h('strong', { id: 'user-balance' }, won(data.points.balance)),
           ` · 매칭 ${data.matches.length}회 · 뽑힘 ${data.picked_me}회`),
-        toggleBan, status),
+        banTools, status),
       h('div', { class: 'card' }, correction),
       h('div', { class: 'card' }, h('h2', {}, '포인트 내역'),
         h('ul', { class: 'list' }, data.points.entries.map((e) => h('li', { class: 'row' },

@@ -71,7 +71,10 @@ pub async fn login(
     }
     let user = user.expect("verified against a user's hash");
     if user.banned {
-        return Err(ApiError::Banned);
+        let reason = state.db.ban_of(user.id)?.map(|ban| ban.reason);
+        return Err(ApiError::Banned(
+            reason.unwrap_or_else(|| "this account is banned".into()),
+        ));
     }
     let token = state.db.create_session(user.id).await?;
     let match_count = state.db.match_count(user.id)?;

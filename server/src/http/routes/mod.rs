@@ -11,11 +11,14 @@ mod matches;
 mod me;
 mod ops;
 mod points;
+mod reports;
 
 use super::error::ApiError;
 use super::extract::MAX_BODY_BYTES;
 use super::metrics;
-use super::middleware::{check_origin, hold_write_barrier, limit_address, panic_response, shed};
+use super::middleware::{
+    check_origin, hold_write_barrier, limit_address, panic_response, shed, UPLOAD_BODY_BYTES,
+};
 use super::openapi;
 use super::state::AppState;
 use axum::error_handling::HandleErrorLayer;
@@ -40,7 +43,12 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:;
 
 /// Every route of API.md with its description.
 fn api() -> OpenApiRouter<AppState> {
+    // A report may carry an image: its body limit is the upload one, not the JSON one.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(reports::create))
+        .layer(DefaultBodyLimit::max(UPLOAD_BODY_BYTES));
     OpenApiRouter::with_openapi(openapi::document())
+        .merge(uploads)
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(catalog::catalog))
@@ -59,6 +67,10 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(chats::messages))
         .routes(routes!(chats::block))
         .routes(routes!(chats::socket))
+        .routes(routes!(reports::list))
+        .routes(routes!(reports::resolve))
+        .routes(routes!(reports::image))
+        .routes(routes!(reports::bans))
         .routes(routes!(points::points))
         .routes(routes!(points::my_charges))
         .routes(routes!(points::create_charge))

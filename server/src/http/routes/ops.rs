@@ -240,6 +240,9 @@ async fn set_banned(
         .user(UserId(path_id(id)?))?
         .ok_or(ApiError::NotFound)?;
     operators::may_act_on(&operator.0, &target)?;
+    if banned && reason.is_none() {
+        return Err(FieldError::new("REASON", "a ban needs a reason (1 to 200 characters)").into());
+    }
     let user = state
         .db
         .set_banned(target.id, banned, Actor(operator.0.id), reason)
@@ -251,7 +254,7 @@ async fn set_banned(
 }
 
 /// Bans: sessions end, login answers 403 `BANNED`, the matcher drops them from the pool.
-#[utoipa::path(post, path = "/api/ops/users/{id}/ban", tag = "ops", security(("session" = [])), params(("id" = String, Path, description = "a decimal id")), request_body(content = Option<BanBody>, description = "optional"), responses((status = 200, body = BanReply)))]
+#[utoipa::path(post, path = "/api/ops/users/{id}/ban", tag = "ops", security(("session" = [])), params(("id" = String, Path, description = "a decimal id")), request_body(content = BanBody, description = "the reason is required (422 INVALID_REASON)"), responses((status = 200, body = BanReply)))]
 pub async fn ban(
     State(state): State<AppState>,
     operator: Operator,
