@@ -79,7 +79,13 @@ pub struct Config {
     /// Matches one user may request in all.
     #[arg(long, env = "COMATCHING_MATCH_LIMIT", default_value_t = DEFAULT_MATCH_LIMIT)]
     pub match_limit: u64,
+    /// Points every new account starts with (a PROMO ledger entry); 0 for none.
+    #[arg(long, env = "COMATCHING_SIGNUP_BONUS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=MAX_SIGNUP_BONUS))]
+    pub signup_bonus: u64,
 }
+
+/// The largest sign-up bonus the flag accepts.
+pub const MAX_SIGNUP_BONUS: u64 = 100_000;
 
 impl Config {
     /// Defaults with the given data directory and NATS URL, HTTP and metrics on free loopback
@@ -101,6 +107,7 @@ impl Config {
             price_exclude_same_major: DEFAULT_PRICE_EXCLUDE_SAME_MAJOR,
             price_important_option: DEFAULT_PRICE_IMPORTANT_OPTION,
             match_limit: DEFAULT_MATCH_LIMIT,
+            signup_bonus: 0,
         }
     }
 

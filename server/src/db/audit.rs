@@ -1,9 +1,10 @@
 //! The ledger check: for every user the entries add up to the balance, no balance is ever
-//! negative, every approved charge was credited exactly once (and no other), and no
-//! reservation is orphaned.
+//! negative, every approved charge was credited exactly once (and no other), a promotion and a
+//! sign-up bonus were each given at most once, and no reservation is orphaned.
 
 use super::charges::{ChargeRecord, ChargeStatus};
 use super::points::{EntryKind, LedgerEntry, PointsAccount, Reservation};
+use super::promo::{PROMO_REFERENCE, SIGNUP_REFERENCE};
 use super::{decode, key_id, now_ms, Db, DbResult};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -145,7 +146,7 @@ fn check_entries(
             ));
         }
         let sign_ok = match entry.kind {
-            EntryKind::Charge | EntryKind::Refund => entry.amount > 0,
+            EntryKind::Charge | EntryKind::Refund | EntryKind::Promo => entry.amount > 0,
             EntryKind::Match => entry.amount < 0,
             EntryKind::Adjust => entry.amount != 0,
         };
@@ -153,6 +154,17 @@ fn check_entries(
             violations.push(format!(
                 "user {user}: entry {} has a {:?} of {}",
                 entry.id, entry.kind, entry.amount
+            ));
+        }
+    }
+    for reference in [PROMO_REFERENCE, SIGNUP_REFERENCE] {
+        let given = entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Promo && e.reference == reference)
+            .count();
+        if given > 1 {
+            violations.push(format!(
+                "user {user}: {given} PROMO entries for {reference}"
             ));
         }
     }

@@ -108,6 +108,12 @@ batch_trees!(
     bans,
     reports,
     open_reports,
+    notices,
+    settings,
+    promo_claims,
+    booth_codes,
+    booth_by_user,
+    booth_replies,
     meta,
 );
 

@@ -217,7 +217,7 @@ impl Db {
 }
 
 /// Credits an approved charge: one `CHARGE` entry.
-fn credit_in(tx: &super::batch::Tx<'_>, charge: &ChargeRecord) -> TxResult<()> {
+pub(super) fn credit_in(tx: &super::batch::Tx<'_>, charge: &ChargeRecord) -> TxResult<()> {
     let amount = i64::try_from(charge.amount)
         .map_err(|_| abort(DbError::Corrupt(format!("charge {} amount", charge.id))))?;
     let ledger = LedgerTx {

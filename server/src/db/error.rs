@@ -34,6 +34,17 @@ pub enum DbError {
     ReportOpen,
     #[error("this report is already resolved")]
     ReportResolved,
+    #[error("the promotion was already claimed")]
+    AlreadyUsed,
+    #[error("there is no promotion now")]
+    PromoInactive,
+    #[error("the balance is too high for the promotion")]
+    BalanceTooHigh,
+    #[error("it overlaps another discount")]
+    Overlap,
+    /// A bounded collection is at its limit.
+    #[error("too many {0}: remove some first")]
+    Full(&'static str),
     #[error("cannot {action} a charge that is {status}")]
     ChargeDecided {
         action: &'static str,

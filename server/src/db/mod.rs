@@ -11,19 +11,24 @@ pub mod audit;
 mod backup;
 pub mod bans;
 mod batch;
+pub mod booth;
 pub mod charges;
 pub mod chats;
+pub mod discounts;
 mod error;
 pub mod idempotency;
 #[cfg(test)]
 mod ledger_properties;
 pub mod matches;
+pub mod notices;
 pub mod ops_audit;
 pub mod outbox;
 pub mod points;
+pub mod promo;
 mod pseudonyms;
 pub mod reports;
 pub mod sessions;
+pub mod settings;
 mod signals;
 pub mod stats;
 pub mod users;
@@ -115,6 +120,12 @@ pub struct Db {
     bans: sled::Tree,
     reports: sled::Tree,
     open_reports: sled::Tree,
+    notices: sled::Tree,
+    settings: sled::Tree,
+    promo_claims: sled::Tree,
+    booth_codes: sled::Tree,
+    booth_by_user: sled::Tree,
+    booth_replies: sled::Tree,
     meta: sled::Tree,
     writer: Writer,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
@@ -167,6 +178,12 @@ impl Db {
             bans: db.open_tree("bans")?,
             reports: db.open_tree("reports")?,
             open_reports: db.open_tree("open_reports")?,
+            notices: db.open_tree("notices")?,
+            settings: db.open_tree("settings")?,
+            promo_claims: db.open_tree("promo_claims")?,
+            booth_codes: db.open_tree("booth_codes")?,
+            booth_by_user: db.open_tree("booth_by_user")?,
+            booth_replies: db.open_tree("booth_replies")?,
             meta: db.open_tree("meta")?,
             writer,
             db,

@@ -18,6 +18,8 @@ pub enum OpsAction {
     Ban,
     Unban,
     SetRole,
+    /// Cash taken at the booth and credited (a charge approved on the spot).
+    BoothCharge,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

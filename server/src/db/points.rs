@@ -34,7 +34,8 @@ impl PointsAccount {
     }
 }
 
-/// `CHARGE` (+, approved charge), `ADJUST` (±, operator), `MATCH` (−, a price), `REFUND` (+).
+/// `CHARGE` (+, approved charge), `ADJUST` (±, operator), `MATCH` (−, a price), `REFUND` (+),
+/// `PROMO` (+, a promotion or sign-up bonus).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EntryKind {
@@ -42,6 +43,8 @@ pub enum EntryKind {
     Adjust,
     Match,
     Refund,
+    /// A promotion or sign-up bonus (+).
+    Promo,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 use super::bans;
 use super::batch::Tx;
 use super::ops_audit::{self, Actor, OpsAction};
+use super::promo;
 use super::sessions;
 use super::{abort, decode, encode, key_id, now_ms, outbox, Db, DbError, DbResult, TxResult};
 use crate::model::account::{Email, Nickname};
@@ -290,6 +291,18 @@ impl Db {
         nickname: &Nickname,
         password_hash: String,
     ) -> DbResult<UserRecord> {
+        self.sign_up(email, nickname, password_hash, 0).await
+    }
+
+    /// [`Db::create_user`] with a sign-up bonus: a `PROMO` entry of `bonus` points in the same
+    /// transaction (none when 0).
+    pub async fn sign_up(
+        &self,
+        email: &Email,
+        nickname: &Nickname,
+        password_hash: String,
+        bonus: u64,
+    ) -> DbResult<UserRecord> {
         let id = UserId(self.generate_id()?);
         let user = UserRecord {
             id,
@@ -316,6 +329,7 @@ impl Db {
             tx.emails.insert(email_key.as_bytes(), &id.to_be_bytes())?;
             tx.nicknames
                 .insert(nickname_key.as_bytes(), &id.to_be_bytes())?;
+            promo::signup_bonus_in(tx, id, bonus)?;
             store_in(tx, &record)
         };
         self.write_then(step, move |_| {

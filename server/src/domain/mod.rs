@@ -1,6 +1,7 @@
 //! Decisions: what a request means for the data, between the HTTP layer above and the
 //! database and broker below.
 
+pub mod booth;
 pub mod chat;
 pub mod matchmaker;
 pub mod operators;

@@ -178,6 +178,16 @@ impl From<DbError> for ApiError {
             | DbError::ReportOpen
             | DbError::ReportResolved => Self::Conflict(error.to_string()),
             DbError::ChargeDecided { .. } => Self::Conflict(error.to_string()),
+            DbError::Overlap | DbError::Full(_) => Self::Conflict(error.to_string()),
+            DbError::AlreadyUsed => Self::ConflictCode {
+                code: "ALREADY_USED",
+                message: error.to_string(),
+            },
+            DbError::PromoInactive => Self::Refused {
+                code: "PROMO_INACTIVE",
+                message: error.to_string(),
+            },
+            DbError::BalanceTooHigh => Self::unprocessable("BALANCE_TOO_HIGH", error.to_string()),
             DbError::FeedbackClosed => Self::ConflictCode {
                 code: "FEEDBACK_CLOSED",
                 message: error.to_string(),

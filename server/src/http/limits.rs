@@ -52,11 +52,15 @@ impl Default for RateArgs {
 
 /// Chat messages per user per second (API.md).
 pub const CHAT_PER_SECOND: u32 = 5;
+/// Booth-code lookups per operator per minute: a booth scans one student at a time, and
+/// guessing codes at this rate takes longer than a code lives.
+pub const BOOTH_LOOKUPS_PER_MINUTE: u32 = 30;
 
 pub struct Limits {
     login: DefaultKeyedRateLimiter<(IpAddr, String)>,
     matches: DefaultKeyedRateLimiter<u64>,
     chat: DefaultKeyedRateLimiter<u64>,
+    booth: DefaultKeyedRateLimiter<u64>,
     address: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
@@ -74,6 +78,7 @@ impl Limits {
             chat: DefaultKeyedRateLimiter::keyed(Quota::per_second(
                 NonZeroU32::new(CHAT_PER_SECOND).expect("at least 1"),
             )),
+            booth: DefaultKeyedRateLimiter::keyed(per_minute(BOOTH_LOOKUPS_PER_MINUTE)),
             clock: DefaultClock::default(),
         }
     }
@@ -105,6 +110,11 @@ impl Limits {
         self.check(&self.matches, &user.0)
     }
 
+    /// A booth-code lookup by `operator`.
+    pub fn booth_lookup(&self, operator: storage::UserId) -> Result<(), ApiError> {
+        self.check(&self.booth, &operator.0)
+    }
+
     /// A chat message from `user`.
     pub fn chat(&self, user: u64) -> Result<(), ApiError> {
         self.check(&self.chat, &user)
@@ -119,6 +129,7 @@ impl Limits {
         self.login.retain_recent();
         self.matches.retain_recent();
         self.chat.retain_recent();
+        self.booth.retain_recent();
         self.address.retain_recent();
     }
 }

@@ -20,10 +20,12 @@ pub struct MeView {
     pub profile: Option<Profile>,
     pub dont_pick_me: bool,
     pub match_count: usize,
+    /// The promotion is on and this user may claim it now.
+    pub promo_available: bool,
 }
 
 impl MeView {
-    pub fn new(user: &UserRecord, match_count: usize, points: u64) -> Self {
+    pub fn new(user: &UserRecord, match_count: usize, points: u64, promo_available: bool) -> Self {
         Self {
             id: user.id.to_string(),
             email: user.email.clone(),
@@ -33,6 +35,7 @@ impl MeView {
             profile: user.profile.clone(),
             dont_pick_me: user.dont_pick_me,
             match_count,
+            promo_available,
         }
     }
 }
@@ -180,6 +183,8 @@ pub struct PendingChargeView {
     pub charge: ChargeView,
     pub user_id: String,
     pub nickname: String,
+    /// The student's contact, to reach them about the transfer (null before a profile).
+    pub contact: Option<Contact>,
 }
 
 /// The balance after an operator's correction.
@@ -191,7 +196,12 @@ pub struct BalanceReply {
 /// `POST /api/matches/quote`.
 #[derive(Serialize, ToSchema)]
 pub struct QuoteReply {
+    /// What the match will cost now.
     pub price: u64,
+    /// The price before the running discount.
+    pub list_price: u64,
+    /// The running discount, 0 when none.
+    pub discount_percent: u8,
 }
 
 /// `POST /api/matches`: the match and the balance after it.

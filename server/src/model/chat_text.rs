@@ -1,5 +1,6 @@
 //! What a chat message carries from the client: its text and the client's id for it.
 
+use super::multiline::multiline_text;
 use storage::FieldError;
 
 /// The longest message, in characters.
@@ -14,15 +15,7 @@ pub struct ChatText(String);
 
 impl ChatText {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let text = raw.trim();
-        let allowed = |c: char| !c.is_control() || c == '\n' || c == '\t';
-        if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS || !text.chars().all(allowed) {
-            return Err(FieldError::new(
-                "TEXT",
-                format!("a message is 1 to {MAX_TEXT_CHARS} characters without control characters"),
-            ));
-        }
-        Ok(Self(text.to_owned()))
+        multiline_text(raw, "TEXT", MAX_TEXT_CHARS).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

@@ -3,5 +3,6 @@
 pub mod account;
 pub mod chat_text;
 pub mod idempotency_key;
+pub mod multiline;
 pub mod report;
 pub mod time;

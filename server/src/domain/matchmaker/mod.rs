@@ -194,7 +194,9 @@ impl Inner {
         if self.db.match_count(me.id)? as u64 >= limit {
             return Err(MatchError::Refused(Refusal::MatchLimit(limit)));
         }
-        let price = pricing::price(&self.config, &ask.options);
+        let discount = self.db.active_discount(crate::db::now_ms())?;
+        let discount = discount.map(|d| d.percent);
+        let price = pricing::price(&self.config, &ask.options, discount).charged;
         // Also checked here so that a student without points costs no matcher query; the
         // reservation checks again, atomically.
         if self.db.account(me.id)?.available(me.id)? < price {
@@ -217,7 +219,9 @@ impl Inner {
             self.ask(&request),
         );
         let reservation = reservation?;
-        let outcome = self.propose(ask, &reservation, request, first).await;
+        let outcome = self
+            .propose(ask, &reservation, request, first, discount)
+            .await;
         if outcome.is_err() {
             if let Err(e) = self.db.release(&reservation).await {
                 tracing::error!(error = %format!("{e:#}"), reservation = reservation.id, "release failed; the next start releases it");
@@ -251,6 +255,7 @@ impl Inner {
         reservation: &Reservation,
         mut request: MatchRequest,
         first: Result<(UserId, bool), MatchError>,
+        discount: Option<u8>,
     ) -> MatchResult {
         let mut proposed = first;
         for proposal in 1..=MAX_PROPOSALS {
@@ -263,7 +268,7 @@ impl Inner {
             };
             let spend = Spend {
                 reservation: reservation.clone(),
-                refund: pricing::refund(&self.config, &ask.options, important_applied),
+                refund: pricing::refund(&self.config, &ask.options, important_applied, discount),
                 idempotency: ask.keyed.clone(),
             };
             match timed("record", self.db.record_match(pair, spend)).await? {

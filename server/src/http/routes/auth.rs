@@ -40,14 +40,16 @@ pub async fn signup(
     let nickname = Nickname::parse(&body.nickname)?;
     let password = Password::parse(&body.password)?;
     let hash = password::hash(password.expose().to_owned(), Some(peer.ip())).await?;
-    let user = state.db.create_user(&email, &nickname, hash).await?;
+    let bonus = state.config.signup_bonus;
+    let user = state.db.sign_up(&email, &nickname, hash, bonus).await?;
     let token = state.db.create_session(user.id).await?;
     let jar = jar.add(session::cookie(token, state.config.tls.enabled()));
+    let promo = state.db.promo_available(user.id)?;
     Ok((
         StatusCode::CREATED,
         jar,
         Json(UserReply {
-            user: MeView::new(&user, 0, 0),
+            user: MeView::new(&user, 0, bonus, promo),
         }),
     ))
 }
@@ -80,7 +82,12 @@ pub async fn login(
     let match_count = state.db.match_count(user.id)?;
     let points = state.db.account(user.id)?.balance;
     let jar = jar.add(session::cookie(token, state.config.tls.enabled()));
-    let view = MeView::new(&user, match_count, points);
+    let view = MeView::new(
+        &user,
+        match_count,
+        points,
+        state.db.promo_available(user.id)?,
+    );
     Ok((jar, Json(UserReply { user: view })))
 }
 

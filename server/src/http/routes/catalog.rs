@@ -1,4 +1,8 @@
+use crate::db::now_ms;
+use crate::db::settings::PromoConfig;
+use crate::http::error::ApiResult;
 use crate::http::state::AppState;
+use crate::model::time::rfc3339;
 use axum::extract::State;
 use axum::Json;
 use serde::Serialize;
@@ -22,13 +26,40 @@ pub struct Prices {
     important_option: u64,
 }
 
-/// `GET /api/catalog`: hobbies, prices and the match limit.
+/// The discount running now.
+#[derive(Serialize, ToSchema)]
+pub struct ActiveDiscount {
+    percent: u8,
+    ends_at: String,
+}
+
+/// The promotion as students see it.
+#[derive(Serialize, ToSchema)]
+pub struct PromoView {
+    pub active: bool,
+    pub amount: u64,
+    pub below: u64,
+}
+
+impl From<PromoConfig> for PromoView {
+    fn from(promo: PromoConfig) -> Self {
+        Self {
+            active: promo.active,
+            amount: promo.amount,
+            below: promo.below,
+        }
+    }
+}
+
+/// `GET /api/catalog`: hobbies, prices, the match limit, the running discount, the promotion.
 #[derive(Serialize, ToSchema)]
 pub struct CatalogReply {
     hobbies: Vec<Hobby>,
     categories: Vec<HobbyCategory>,
     prices: Prices,
     match_limit: u64,
+    discount: Option<ActiveDiscount>,
+    promo: PromoView,
 }
 
 /// `GET /api/stats/public`: the landing page's counts.
@@ -39,13 +70,17 @@ pub struct PublicStats {
 }
 
 #[utoipa::path(get, path = "/api/catalog", tag = "public", responses((status = 200, body = CatalogReply)))]
-pub async fn catalog(State(state): State<AppState>) -> Json<CatalogReply> {
+pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<CatalogReply>> {
     let hobbies = HOBBY_CATALOG
         .iter()
         .map(|&(name, category)| Hobby { name, category })
         .collect();
     let config = &state.config;
-    Json(CatalogReply {
+    let discount = state.db.active_discount(now_ms())?.map(|d| ActiveDiscount {
+        percent: d.percent,
+        ends_at: rfc3339(d.ends_at_ms),
+    });
+    Ok(Json(CatalogReply {
         hobbies,
         categories: HobbyCategory::ALL.to_vec(),
         prices: Prices {
@@ -54,7 +89,9 @@ pub async fn catalog(State(state): State<AppState>) -> Json<CatalogReply> {
             important_option: config.price_important_option,
         },
         match_limit: config.match_limit,
-    })
+        discount,
+        promo: state.db.promo()?.into(),
+    }))
 }
 
 /// Participant and match counts for the landing page.

@@ -23,7 +23,7 @@ pub struct MatchBody {
     options: MatchOptionsDraft,
 }
 
-/// `POST /api/matches/quote`: what these options cost.
+/// `POST /api/matches/quote`: what these options cost now (the running discount applied).
 #[utoipa::path(post, path = "/api/matches/quote", tag = "matches", security(("session" = [])), request_body = MatchBody, responses((status = 200, body = QuoteReply)))]
 pub async fn quote(
     State(state): State<AppState>,
@@ -31,8 +31,13 @@ pub async fn quote(
     ApiJson(body): ApiJson<MatchBody>,
 ) -> ApiResult<Json<QuoteReply>> {
     let options = MatchOptions::parse(body.options)?;
-    let price = pricing::price(&state.config, &options);
-    Ok(Json(QuoteReply { price }))
+    let discount = state.db.active_discount(crate::db::now_ms())?;
+    let price = pricing::price(&state.config, &options, discount.map(|d| d.percent));
+    Ok(Json(QuoteReply {
+        price: price.charged,
+        list_price: price.list,
+        discount_percent: price.discount_percent,
+    }))
 }
 
 /// `POST /api/matches`: the matchmaker reserves the price, asks the matcher, and spends or

@@ -17,7 +17,8 @@ use utoipa::ToSchema;
 pub async fn me(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Json<MeView>> {
     let match_count = state.db.match_count(current.user.id)?;
     let points = state.db.account(current.user.id)?.balance;
-    Ok(Json(MeView::new(&current.user, match_count, points)))
+    let promo = state.db.promo_available(current.user.id)?;
+    Ok(Json(MeView::new(&current.user, match_count, points, promo)))
 }
 
 #[utoipa::path(put, path = "/api/me/profile", tag = "account", security(("session" = [])), request_body = ProfileDraft, responses((status = 200, body = ProfileReply)))]

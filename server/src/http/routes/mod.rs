@@ -4,13 +4,18 @@
 mod admin;
 mod assets;
 mod auth;
-mod catalog;
+mod booth;
+pub mod catalog;
 mod chats;
+mod discounts;
 mod health;
 mod matches;
 mod me;
+mod notices;
 mod ops;
+mod payment;
 mod points;
+mod promo;
 mod reports;
 
 use super::error::ApiError;
@@ -67,6 +72,19 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(chats::messages))
         .routes(routes!(chats::block))
         .routes(routes!(chats::socket))
+        .routes(routes!(notices::current))
+        .routes(routes!(notices::all, notices::create))
+        .routes(routes!(notices::update, notices::delete))
+        .routes(routes!(payment::get))
+        .routes(routes!(payment::put))
+        .routes(routes!(discounts::list))
+        .routes(routes!(discounts::create))
+        .routes(routes!(discounts::delete))
+        .routes(routes!(promo::set))
+        .routes(routes!(promo::claim))
+        .routes(routes!(booth::create))
+        .routes(routes!(booth::lookup))
+        .routes(routes!(booth::charge))
         .routes(routes!(reports::list))
         .routes(routes!(reports::resolve))
         .routes(routes!(reports::image))

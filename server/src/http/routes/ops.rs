@@ -43,15 +43,16 @@ pub async fn charges(
     }
     let mut list = Vec::new();
     for charge in state.db.pending_charges()? {
-        let nickname = state
-            .db
-            .user(charge.user_id)?
-            .map(|u| u.nickname)
-            .unwrap_or_default();
+        let user = state.db.user(charge.user_id)?;
+        let contact = user
+            .as_ref()
+            .and_then(|u| u.profile.as_ref())
+            .map(|p| p.contact.clone());
         list.push(PendingChargeView {
             charge: ChargeView::new(&charge),
             user_id: charge.user_id.to_string(),
-            nickname,
+            nickname: user.map(|u| u.nickname).unwrap_or_default(),
+            contact,
         });
     }
     Ok(Json(list))
