@@ -2,7 +2,9 @@
 //! server's database through the same code paths as real sign-ups (so they reach the matcher
 //! through the outbox like anyone else).
 
-use crate::db::Db;
+use crate::db::notices::NoticeDraft;
+use crate::db::settings::PaymentInfo;
+use crate::db::{now_ms, Db};
 use crate::domain::password;
 use crate::model::account::{Email, Nickname};
 use anyhow::Context;
@@ -69,7 +71,28 @@ pub async fn seed(db: &Db, count: usize) -> anyhow::Result<usize> {
     while let Some(result) = added.next().await {
         result?;
     }
+    seed_booth(db).await?;
     Ok(count)
+}
+
+/// A welcome notice and made-up payment details, so every screen has something to show.
+async fn seed_booth(db: &Db) -> anyhow::Result<()> {
+    let notice = NoticeDraft {
+        title: "COMAtching 부스에 오신 걸 환영해요".into(),
+        content: "매칭은 부스 운영 시간에만 열려요.\n포인트 충전은 계좌 이체나 부스 현금으로 할 수 있어요."
+            .into(),
+        posted_at_ms: now_ms(),
+        closed_at_ms: None,
+    };
+    db.create_notice(notice).await?;
+    let payment = PaymentInfo {
+        bank: "데모은행".into(),
+        account_number: "000-0000-0000".into(),
+        holder: "코매칭 (데모)".into(),
+        note: "데모용 계좌예요. 실제로 보내지 마세요.".into(),
+    };
+    db.set_payment_info(payment).await?;
+    Ok(())
 }
 
 /// Signs up demo user `i` and saves its profile, as a real student would.
