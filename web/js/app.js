@@ -3,12 +3,17 @@ import { api } from './api.js';
 import * as chatSocket from './chat_socket.js';
 import { h } from './dom.js';
 import * as auth from './views/auth.js';
+import * as booth from './views/booth.js';
 import * as chat from './views/chat.js';
 import * as home from './views/home.js';
 import * as charge from './views/charge.js';
 import * as match from './views/match.js';
 import * as ops from './views/ops.js';
 import * as opsBans from './views/ops_bans.js';
+import * as opsBooth from './views/ops_booth.js';
+import * as opsEvents from './views/ops_events.js';
+import * as opsNotices from './views/ops_notices.js';
+import * as opsPayment from './views/ops_payment.js';
 import * as opsReports from './views/ops_reports.js';
 import * as opsUsers from './views/ops_users.js';
 import * as profile from './views/profile.js';
@@ -21,8 +26,14 @@ const ROUTES = {
   'ops-users': opsUsers.view, 'ops-stats': opsUsers.stats,
   'ops-reports': opsReports.view, 'ops-bans': opsBans.view,
   chats: chat.list, chat: chat.view,
+  booth: booth.view, 'ops-booth': opsBooth.view,
+  'ops-notices': opsNotices.view, 'ops-payment': opsPayment.view, 'ops-events': opsEvents.view,
 };
 const PUBLIC = new Set(['', 'login', 'signup']);
+/// Operator pages only an admin may open (an operator lands on the charge queue instead).
+const ADMIN_ONLY = new Set(['ops-notices', 'ops-payment', 'ops-events']);
+/// Pages a signed-in student may open before writing a profile.
+const WITHOUT_PROFILE = new Set(['profile', 'settings', 'charge', 'booth']);
 
 export const ctx = {
   me: null,
@@ -36,6 +47,11 @@ export const ctx = {
       this.me = null;
     }
     return this.me;
+  },
+  // The catalog again: discounts and the promotion change during the festival.
+  async refreshCatalog() {
+    this.catalog = await api('GET', '/api/catalog').catch(() => this.catalog);
+    return this.catalog;
   },
   go(route) { location.hash = `#/${route}`; },
 };
@@ -78,7 +94,8 @@ async function render() {
   // Every `ops…` page is for operators (and admins) only.
   const operatorPage = route.startsWith('ops');
   if (operatorPage && !['OPERATOR', 'ADMIN'].includes(ctx.me?.role)) return ctx.go('home');
-  if (ctx.me && !ctx.me.profile && !['profile', 'settings', 'charge'].includes(route) && !operatorPage && !PUBLIC.has(route)) {
+  if (ADMIN_ONLY.has(route) && ctx.me.role !== 'ADMIN') return ctx.go('ops');
+  if (ctx.me && !ctx.me.profile && !WITHOUT_PROFILE.has(route) && !operatorPage && !PUBLIC.has(route)) {
     return ctx.go('profile');
   }
   nav(route);

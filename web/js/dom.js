@@ -36,3 +36,15 @@ export const won = (n) => `${Number(n).toLocaleString('ko-KR')}P`;
 export const seoulTime = (at) => new Date(at).toLocaleString('ko-KR', {
   timeZone: 'Asia/Seoul', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit',
 });
+
+/// Korea keeps one offset all year (no daylight saving time).
+const SEOUL_OFFSET_MS = 9 * 60 * 60 * 1000;
+
+/// An instant as an `<input type=datetime-local>` value in Seoul time ('2024-12-03T18:00'); '' for none.
+export const seoulInput = (at) => (at ? new Date(Date.parse(at) + SEOUL_OFFSET_MS).toISOString().slice(0, 16) : '');
+
+/// A datetime-local value read as Seoul time, as RFC 3339 ('2024-12-03T18:00:00+09:00'); null when empty.
+export const fromSeoulInput = (value) => {
+  if (!value) return null;
+  return `${value.length === 16 ? `${value}:00` : value}+09:00`;
+};

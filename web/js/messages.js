@@ -38,6 +38,20 @@ const ERRORS = {
   INVALID_TARGET: '자기 자신에게는 할 수 없어요.',
   TARGET_NOT_STUDENT: '학생 계정에만 할 수 있어요.',
   ADMIN_REQUIRED: '관리자만 할 수 있어요.',
+  INVALID_TITLE: '제목은 1~60자로 입력해 주세요.',
+  INVALID_POSTED_AT: '게시 시작 시각을 확인해 주세요.',
+  INVALID_CLOSED_AT: '게시 종료 시각은 시작 시각보다 뒤여야 해요.',
+  INVALID_BANK: '은행 이름은 1~30자로 입력해 주세요.',
+  INVALID_ACCOUNT_NUMBER: '계좌번호는 숫자, 띄어쓰기, -로 30자까지 입력해 주세요.',
+  INVALID_HOLDER: '예금주는 1~30자로 입력해 주세요.',
+  INVALID_NOTE: '안내 문구는 200자까지 쓸 수 있어요.',
+  INVALID_PERCENT: '할인율은 5~40%로 입력해 주세요.',
+  INVALID_STARTS_AT: '시작 시각을 확인해 주세요.',
+  INVALID_ENDS_AT: '끝나는 시각은 시작 시각보다 뒤여야 해요.',
+  INVALID_BELOW: '잔액 기준은 0~1,000,000P로 입력해 주세요.',
+  ALREADY_USED: '이미 받은 이벤트 포인트예요.',
+  BALANCE_TOO_HIGH: '남은 포인트가 많아서 이번 이벤트 포인트는 받을 수 없어요.',
+  PROMO_INACTIVE: '지금은 진행 중인 이벤트가 없어요.',
   NETWORK: '네트워크 연결을 확인해 주세요.',
 };
 
@@ -84,6 +98,20 @@ export function reportError(error) {
   return { field, text };
 }
 
+// For a form whose errors read differently from the usual (the same code means another limit
+// there): `overrides` maps a code to [field or null, text], or to a function of the error giving
+// that (or nothing, for the usual); anything else is explained as usual.
+export function explainWith(overrides) {
+  return (error) => {
+    const entry = overrides[error.code];
+    const [field, text] = (typeof entry === 'function' ? entry(error) : entry) ?? [errorField(error), errorText(error)];
+    return { field, text };
+  };
+}
+
+/// A 409 that means a list is at its limit ('too many notices: remove some first').
+export const isFull = (error) => error.code === 'CONFLICT' && /too many/i.test(error.message ?? '');
+
 export const REPORT_CATEGORY = {
   HARASSMENT: '괴롭힘·불쾌한 말', FAKE_PROFILE: '가짜 프로필', SPAM: '스팸·광고', OTHER: '기타',
 };
@@ -92,10 +120,15 @@ export const REPORT_STATUS = { OPEN: '처리 대기', DISMISSED: '기각', BANNE
 export const GENDER = { MALE: '남성', FEMALE: '여성' };
 export const FREQUENCY = { FREQUENT: '자주', NORMAL: '보통', RARE: '가끔' };
 export const CONTACT = { KAKAO: '카카오톡 ID', INSTAGRAM: '인스타그램', PHONE: '전화번호' };
+/// A contact in one line for operators ('카카오톡 minsu_kakao'); an unknown type as given.
+const CONTACT_SHORT = { KAKAO: '카카오톡', INSTAGRAM: '인스타그램', PHONE: '전화' };
+export const contactText = (contact) => (contact
+  ? `${CONTACT_SHORT[contact.type] ?? contact.type} ${contact.id}`
+  : '연락처 없음');
 export const CATEGORY = {
   SPORTS: '운동', CULTURE_ART: '문화·예술', MUSIC: '음악', TRAVEL: '여행',
   DAILY_STUDY: '일상·공부', GAME: '게임', OTHER: '기타',
 };
-export const ENTRY = { CHARGE: '충전', ADJUST: '조정', MATCH: '매칭', REFUND: '환불' };
+export const ENTRY = { CHARGE: '충전', ADJUST: '조정', MATCH: '매칭', REFUND: '환불', PROMO: '이벤트 지급' };
 export const CHARGE_STATUS = { PENDING: '확인 대기', APPROVED: '충전 완료', REJECTED: '거절됨', CANCELLED: '취소됨' };
 export const AGE = { OLDER: '연상', YOUNGER: '연하', EQUAL: '동갑' };

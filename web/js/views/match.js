@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { field, h, select, won } from '../dom.js';
+import { field, h, seoulTime, select, won } from '../dom.js';
 import { alertBox, loader, onSubmit } from '../forms.js';
 import { AGE, CATEGORY, CONTACT, FREQUENCY, GENDER } from '../messages.js';
 
@@ -65,12 +65,39 @@ export function partnerCard(match) {
     feedbackRow(match));
 }
 
+/// The price a quote gives: with a discount, the list price struck through, then the price.
+function showPrice(price, quote) {
+  if (quote.discount_percent > 0 && quote.list_price > quote.price) {
+    price.replaceChildren(
+      h('span', { class: 'sr-only' }, '정가 '),
+      h('del', { class: 'list-price', id: 'list-price' }, won(quote.list_price)),
+      h('span', { 'aria-hidden': 'true' }, ' → '),
+      h('span', { class: 'sr-only' }, `, ${quote.discount_percent}% 할인된 가격 `),
+      h('span', { class: 'final-price', id: 'final-price' }, won(quote.price)));
+  } else {
+    price.replaceChildren(won(quote.price));
+  }
+}
+
+/// The discount running now, from the catalog ('지금 20% 할인 중 · 12월 3일 오후 6:00까지').
+function discountBanner(ctx) {
+  const banner = h('p', { class: 'discount', id: 'discount', hidden: true });
+  ctx.refreshCatalog().then((catalog) => {
+    const discount = catalog?.discount;
+    if (!discount) return;
+    banner.replaceChildren(h('strong', {}, `지금 ${discount.percent}% 할인 중`), ` · ${seoulTime(discount.ends_at)}까지`);
+    banner.hidden = false;
+  });
+  return banner;
+}
+
 export function view(ctx) {
   const none = ['', '상관없음'];
   const price = h('p', { class: 'price', id: 'price', 'aria-live': 'polite' }, won(ctx.catalog?.prices.base ?? 0));
   const result = h('div', { id: 'result' });
   const form = h('form', { novalidate: true },
     h('h1', {}, '매칭 신청'),
+    discountBanner(ctx),
     field('나이', 'age', select([none, ...Object.entries(AGE)], '')),
     field('MBTI (두 글자)', 'mbti', select([none, ...MBTI_CHOICES], '')),
     field('취미 분야', 'hobby', select([none, ...Object.entries(CATEGORY)], '')),
@@ -86,13 +113,15 @@ export function view(ctx) {
   const quote = async () => {
     try {
       const reply = await api('POST', '/api/matches/quote', { options: optionsFrom(new FormData(form)) });
-      price.textContent = won(reply.price);
+      showPrice(price, reply);
       form.querySelector('#err-important').textContent = '';
     } catch (error) {
       if (error.code === 'INVALID_IMPORTANT') form.querySelector('#err-important').textContent = '중요 조건은 고른 조건 중에서 정해 주세요.';
     }
   };
   form.addEventListener('change', () => { key = crypto.randomUUID(); quote(); });
+  // The price now (a discount may be running), before any option is chosen.
+  quote();
   onSubmit(form, async (data) => {
     let reply;
     try {

@@ -1,15 +1,25 @@
 import { api } from '../api.js';
-import { h, won } from '../dom.js';
+import { h, seoulTime, won } from '../dom.js';
 import { alertBox } from '../forms.js';
-import { errorText } from '../messages.js';
+import { contactText, errorText } from '../messages.js';
 
 const REFRESH_MS = 4000;
 
-/// The operator pages' own menu.
-export function subnav(current) {
-  const pages = [['ops', '충전 요청'], ['ops-reports', '신고'], ['ops-bans', '정지 목록'], ['ops-users', '사용자 찾기'], ['ops-stats', '통계']];
-  return h('nav', { class: 'actions ops-nav', 'aria-label': '운영 메뉴' }, pages.map(([route, text]) =>
-    h('a', { class: `button ${route === current ? '' : 'secondary'}`, href: `#/${route}`, 'aria-current': route === current ? 'page' : false }, text)));
+const OPERATOR_PAGES = [['ops', '충전 요청'], ['ops-booth', '부스 충전'], ['ops-reports', '신고'], ['ops-bans', '정지 목록'],
+  ['ops-users', '사용자 찾기'], ['ops-stats', '통계']];
+/// Festival settings: admins only (operators never see these links).
+const ADMIN_PAGES = [['ops-notices', '공지'], ['ops-payment', '입금 계좌'], ['ops-events', '할인·이벤트']];
+
+const links = (pages, current) => pages.map(([route, text]) =>
+  h('a', { class: `button ${route === current ? '' : 'secondary'}`, href: `#/${route}`, id: `ops-link-${route}`,
+    'aria-current': route === current ? 'page' : false }, text));
+
+/// The operator pages' own menu, and below it the admin's when the signed-in user is one.
+export function subnav(current, ctx) {
+  const menu = h('nav', { class: 'actions ops-nav', 'aria-label': '운영 메뉴' }, links(OPERATOR_PAGES, current));
+  if (ctx?.me?.role !== 'ADMIN') return menu;
+  return [menu, h('nav', { class: 'actions ops-nav admin-nav', id: 'ops-admin-nav', 'aria-label': '관리자 메뉴' },
+    h('span', { class: 'admin-nav-label', 'aria-hidden': 'true' }, '관리자'), links(ADMIN_PAGES, current))];
 }
 
 export function view(ctx) {
@@ -37,7 +47,9 @@ export function view(ctx) {
           h('div', { class: 'row' },
             h('strong', {}, charge.nickname),
             h('span', {}, won(charge.amount))),
-          h('p', { class: 'muted' }, `입금자명 ${charge.depositor_name} · ${new Date(charge.at).toLocaleTimeString('ko-KR')}`),
+          h('p', { class: 'charge-who' }, '입금자명 ', h('strong', { class: 'depositor' }, charge.depositor_name)),
+          h('p', { class: 'muted charge-contact' }, contactText(charge.contact), ' · ',
+            h('time', { datetime: charge.at }, seoulTime(charge.at))),
           h('div', { class: 'actions' },
             h('button', { type: 'button', class: 'approve', onclick: decide('approve') }, '승인'),
             h('button', { type: 'button', class: 'secondary reject', onclick: decide('reject') }, '거절')));
@@ -51,7 +63,7 @@ export function view(ctx) {
   ctx.cleanup.push(() => clearInterval(timer));
   return h('section', {},
     h('h1', {}, '충전 요청 확인'),
-    subnav('ops'),
+    subnav('ops', ctx),
     h('p', { class: 'muted' }, `입금 내역과 입금자명을 확인하고 승인해 주세요. ${REFRESH_MS / 1000}초마다 새로 고쳐요.`),
     status,
     h('div', { class: 'card' }, list));

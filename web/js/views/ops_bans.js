@@ -5,7 +5,7 @@ import { errorText } from '../messages.js';
 import { subnav } from './ops.js';
 
 /// `#/ops-bans`.
-export function view() {
+export function view(ctx) {
   const list = h('ul', { class: 'list', id: 'bans', 'aria-busy': 'true' },
     h('li', { class: 'loading', role: 'status' }, h('span', { class: 'spinner' }), ' 불러오는 중…'));
   const said = h('p', { class: 'alert ok', id: 'bans-status', role: 'status' });
@@ -58,7 +58,7 @@ export function view() {
 
   return h('section', {},
     h('h1', {}, '이용 정지 목록'),
-    subnav('ops-bans'),
+    subnav('ops-bans', ctx),
     h('p', { class: 'muted' }, '최근에 정지한 사람부터 보여요. 정지를 풀면 다시 로그인하고 매칭될 수 있어요.'),
     said, failed,
     h('div', { class: 'card' }, list));

@@ -183,7 +183,7 @@ export function view(ctx, params) {
   });
   return h('section', {},
     h('h1', {}, '신고 처리'),
-    subnav('ops-reports'),
+    subnav('ops-reports', ctx),
     tabs(status),
     h('p', { class: 'muted' }, status === 'OPEN'
       ? '먼저 들어온 신고부터 보여요. 사유를 적고 기각하거나 이용을 정지해 주세요. 이용 정지의 사유는 정지된 학생이 로그인할 때 그대로 보여요.'

@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { field, h, won } from '../dom.js';
 import { alertBox, loader, onSubmit } from '../forms.js';
 import { CHARGE_STATUS, ENTRY, errorText } from '../messages.js';
+import { barChart } from '../chart.js';
 import { subnav } from './ops.js';
 
 const TYPE_DELAY_MS = 250;
@@ -150,21 +151,54 @@ export function view(ctx) {
   ctx.cleanup.push(() => clearTimeout(timer));
   return h('section', {},
     h('h1', {}, '사용자 찾기'),
-    subnav('ops-users'),
+    subnav('ops-users', ctx),
     h('div', { class: 'card' }, h('label', { for: 'search' }, '검색'), box, list),
     id ? detail(ctx, id) : null);
 }
 
-export function stats() {
-  const labels = {
-    users: '참여자', pickable: '매칭 가능', matches_total: '전체 매칭', matches_today: '오늘 매칭',
-    charges_pending: '대기 중 충전', points_outstanding: '남은 포인트 합계',
+const STATS_REFRESH_MS = 30_000;
+const STAT_LABELS = {
+  users: '참여자', pickable: '매칭 가능', matches_total: '전체 매칭', matches_today: '오늘 매칭',
+  charges_pending: '대기 중 충전', points_outstanding: '남은 포인트 합계',
+};
+const CHARTS = [['chart-signups', '가입', '명', 'signups'], ['chart-matches', '매칭', '건', 'matches'],
+  ['chart-points', '충전 포인트', 'P', 'points_charged']];
+
+/// `#/ops-stats`: the counts, and today's hours as three bar charts; fresh every 30 s.
+export function stats(ctx) {
+  const list = h('ul', { class: 'list', id: 'stats', 'aria-busy': 'true' },
+    h('li', { class: 'loading', role: 'status' }, h('span', { class: 'spinner' }), ' 불러오는 중…'));
+  const charts = h('div', { id: 'charts', class: 'charts' });
+  const updated = h('p', { class: 'muted', id: 'stats-updated' });
+  const failed = h('div', { class: 'alert', id: 'stats-alert', role: 'alert' });
+  const refresh = async () => {
+    try {
+      const s = await api('GET', '/api/ops/stats');
+      failed.textContent = '';
+      list.replaceChildren(
+        ...Object.entries(STAT_LABELS).map(([key, text]) => h('li', { class: 'row' }, h('span', {}, text), h('strong', {}, Number(s[key] ?? 0).toLocaleString('ko-KR')))),
+        h('li', { class: 'row' }, h('span', {}, '남성 / 여성'), h('strong', {}, `${s.users_by_gender.MALE} / ${s.users_by_gender.FEMALE}`)));
+      if (s.today_by_hour) {
+        charts.replaceChildren(...CHARTS.map(([id, title, unit, key]) =>
+          barChart({ id, title, unit, values: s.today_by_hour[key] })));
+      }
+      updated.textContent = `${new Date().toLocaleTimeString('ko-KR', { timeZone: 'Asia/Seoul', hour: 'numeric', minute: '2-digit', second: '2-digit' })}에 새로 고침 · ${STATS_REFRESH_MS / 1000}초마다 새로 고쳐요.`;
+    } catch (error) {
+      if (!error.code) throw error;
+      failed.textContent = errorText(error);
+    } finally {
+      list.removeAttribute('aria-busy');
+    }
   };
+  refresh();
+  const timer = setInterval(refresh, STATS_REFRESH_MS);
+  ctx.cleanup.push(() => clearInterval(timer));
   return h('section', {},
     h('h1', {}, '통계'),
-    subnav('ops-stats'),
-    loader(() => api('GET', '/api/ops/stats'), (s) => h('div', { class: 'card' },
-      h('ul', { class: 'list', id: 'stats' },
-        Object.entries(labels).map(([key, text]) => h('li', { class: 'row' }, h('span', {}, text), h('strong', {}, s[key].toLocaleString('ko-KR')))),
-        h('li', { class: 'row' }, h('span', {}, '남성 / 여성'), h('strong', {}, `${s.users_by_gender.MALE} / ${s.users_by_gender.FEMALE}`))))));
+    subnav('ops-stats', ctx),
+    failed,
+    h('div', { class: 'card' }, list),
+    h('section', { class: 'card', 'aria-labelledby': 'charts-title' },
+      h('h2', { id: 'charts-title' }, '오늘 시간대별 (한국 시간)'),
+      charts, updated));
 }
