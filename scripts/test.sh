@@ -39,6 +39,18 @@ if ! "$SCHEMATHESIS_BIN" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"
 fi
 export SCHEMATHESIS_BIN
 
+# The mail tests send through a real SMTP server: aiosmtpd (PyPI, pinned), into a Maildir.
+AIOSMTPD_VERSION="1.4.6"
+AIOSMTPD_PYTHON="$root/tools/aiosmtpd/bin/python"
+if ! "$AIOSMTPD_PYTHON" -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; then
+  echo "installing aiosmtpd $AIOSMTPD_VERSION into tools/aiosmtpd"
+  rm -rf "$root/tools/aiosmtpd"
+  python3 -m venv "$root/tools/aiosmtpd"
+  "$root/tools/aiosmtpd/bin/pip" install --quiet --disable-pip-version-check \
+    "aiosmtpd==$AIOSMTPD_VERSION"
+fi
+export AIOSMTPD_PYTHON
+
 NATS_SERVER_BIN=$(ensure_nats_server "$root")
 export NATS_SERVER_BIN
 echo "using $("$NATS_SERVER_BIN" --version)"

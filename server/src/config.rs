@@ -6,6 +6,7 @@ use crate::http::https::TlsArgs;
 use crate::http::limits::RateArgs;
 use crate::http::metrics::DEFAULT_METRICS_ADDR;
 use crate::http::serving::ServingArgs;
+use crate::mail::MailArgs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,8 +14,10 @@ use storage::broker::NatsArgs;
 
 /// How long a match request waits for the matcher before answering 503.
 pub const DEFAULT_MATCH_TIMEOUT_MS: u64 = 3_000;
-/// A session ends after this long without use.
-pub const DEFAULT_SESSION_IDLE_SECS: u64 = 3_600;
+/// A session ends after this long without use (a festival day).
+pub const DEFAULT_SESSION_IDLE_SECS: u64 = 12 * 3_600;
+/// A remembered session ("로그인 유지") lasts this many days however idle.
+pub const DEFAULT_SESSION_REMEMBER_DAYS: u64 = 30;
 /// A session ends this long after sign-in, however much it is used.
 pub const DEFAULT_SESSION_LIFETIME_SECS: u64 = 30 * 24 * 3_600;
 /// The largest points correction an operator may make; beyond it, either way, an admin.
@@ -44,6 +47,10 @@ pub struct Config {
     pub rates: RateArgs,
     #[command(flatten)]
     pub serving: ServingArgs,
+    #[command(flatten)]
+    pub mail: MailArgs,
+    #[command(flatten)]
+    pub accounts: AccountsArgs,
     /// Where `GET /metrics` (Prometheus) is served; keep it on loopback.
     #[arg(long, env = "COMATCHING_METRICS_ADDR", default_value = DEFAULT_METRICS_ADDR)]
     pub metrics_addr: SocketAddr,
@@ -98,6 +105,8 @@ impl Config {
             tls: TlsArgs::off(),
             rates: RateArgs::default(),
             serving: ServingArgs::default(),
+            mail: MailArgs::default(),
+            accounts: AccountsArgs::default(),
             metrics_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             match_timeout_ms: DEFAULT_MATCH_TIMEOUT_MS,
             session_idle_secs: DEFAULT_SESSION_IDLE_SECS,
@@ -115,12 +124,65 @@ impl Config {
         Duration::from_millis(self.match_timeout_ms)
     }
 
+    /// The service's address for links in mail: `--public-url`, else the first TLS domain,
+    /// else the plain HTTP address.
+    pub fn public_url(&self) -> String {
+        if let Some(url) = &self.mail.public_url {
+            return url.trim_end_matches('/').to_owned();
+        }
+        match self.tls.tls_domains.first() {
+            Some(domain) => format!("https://{domain}"),
+            None => format!("http://{}", self.http_addr),
+        }
+    }
+
     /// When sessions end: idle, and at the latest.
     pub fn session_limits(&self) -> SessionLimits {
         SessionLimits {
             idle_ms: millis(self.session_idle_secs),
+            remember_ms: millis(
+                self.accounts
+                    .session_remember_days
+                    .saturating_mul(24 * 3_600),
+            ),
             lifetime_ms: millis(self.session_lifetime_secs),
         }
+    }
+}
+
+/// Who may get in and how: school e-mail domains, the school e-mail gate, remembered sessions.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AccountsArgs {
+    /// School e-mail domains students may verify (comma-separated, e.g. `a.ac.kr,b.ac.kr`).
+    #[arg(long, env = "COMATCHING_SCHOOL_EMAIL_DOMAINS", value_delimiter = ',')]
+    pub school_email_domains: Vec<String>,
+    /// Matching needs a verified school e-mail (403 SCHOOL_EMAIL_REQUIRED otherwise).
+    #[arg(long, env = "COMATCHING_REQUIRE_SCHOOL_EMAIL")]
+    pub require_school_email: bool,
+    /// How long a "로그인 유지" session lasts, in days.
+    #[arg(long, env = "COMATCHING_SESSION_REMEMBER_DAYS", default_value_t = DEFAULT_SESSION_REMEMBER_DAYS)]
+    pub session_remember_days: u64,
+}
+
+impl Default for AccountsArgs {
+    fn default() -> Self {
+        Self {
+            school_email_domains: Vec::new(),
+            require_school_email: false,
+            session_remember_days: DEFAULT_SESSION_REMEMBER_DAYS,
+        }
+    }
+}
+
+impl AccountsArgs {
+    /// Whether `email`'s domain is one of the school's (case-insensitive).
+    pub fn is_school_email(&self, email: &str) -> bool {
+        let Some((_, domain)) = email.rsplit_once('@') else {
+            return false;
+        };
+        self.school_email_domains
+            .iter()
+            .any(|allowed| allowed.trim().eq_ignore_ascii_case(domain))
     }
 }
 

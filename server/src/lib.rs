@@ -16,6 +16,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod mail;
 pub mod model;
 pub mod ops;
 pub mod search;
@@ -81,7 +82,7 @@ pub async fn serve(
         .with_context(|| format!("bind the metrics address {}", config.metrics_addr))?;
     tracing::info!(address = %metrics.local_addr()?, "metrics at /metrics");
     let metrics = tokio::spawn(http::metrics::serve(metrics, db.clone(), cancel.clone()));
-    let tasks = Background::start(&db, &nats, &limits, &write_barrier, &config, &cancel);
+    let tasks = Background::start(&db, &nats, &limits, &write_barrier, &config, &cancel)?;
     let config = Arc::new(config);
     let matchmaker = domain::matchmaker::Matchmaker::new(db.clone(), nats.clone(), config.clone());
     let state = http::state::AppState {
@@ -134,10 +135,11 @@ async fn listen(
         .context("serve")
 }
 
-/// The tasks that run beside the HTTP server until it stops: the outbox relay, the sweeper,
-/// the heap trimmer and the control socket.
+/// The tasks that run beside the HTTP server until it stops: the outbox relay, the mail
+/// sender, the sweeper, the heap trimmer and the control socket.
 struct Background {
     relay: JoinHandle<()>,
+    mail: JoinHandle<()>,
     sweeper: JoinHandle<()>,
     trim: JoinHandle<()>,
     control: JoinHandle<anyhow::Result<()>>,
@@ -151,10 +153,12 @@ impl Background {
         write_barrier: &Arc<tokio::sync::RwLock<()>>,
         config: &Config,
         cancel: &CancellationToken,
-    ) -> Self {
+    ) -> anyhow::Result<Self> {
         let forget = limits.clone();
-        Self {
+        let transport = mail::Transport::from_args(&config.mail, &config.data_dir)?;
+        Ok(Self {
             relay: tokio::spawn(broker::relay::run(db.clone(), nats.clone(), cancel.clone())),
+            mail: tokio::spawn(mail::run(db.clone(), transport, cancel.clone())),
             sweeper: tokio::spawn(ops::sweeper::run(
                 db.clone(),
                 move || forget.forget_idle(),
@@ -170,12 +174,13 @@ impl Background {
                 write_barrier.clone(),
                 cancel.clone(),
             )),
-        }
+        })
     }
 
     /// Waits for every task after the cancel.
     async fn stop(self) {
-        let (_, _, _, control) = tokio::join!(self.relay, self.sweeper, self.trim, self.control);
+        let (_, _, _, _, control) =
+            tokio::join!(self.relay, self.mail, self.sweeper, self.trim, self.control);
         if let Ok(Err(e)) = control {
             tracing::warn!(error = %format!("{e:#}"), "control socket");
         }

@@ -9,6 +9,7 @@ pub mod nats;
 pub mod pki;
 pub mod poll;
 pub mod process;
+pub mod smtp;
 
 pub use api::{profile, ApiClient, Reply};
 pub use app::{spawn_app, spawn_app_with, TestApp};

@@ -8,19 +8,23 @@ import * as chat from './views/chat.js';
 import * as home from './views/home.js';
 import * as charge from './views/charge.js';
 import * as match from './views/match.js';
+import * as operatorSignup from './views/operator_signup.js';
 import * as ops from './views/ops.js';
 import * as opsBans from './views/ops_bans.js';
 import * as opsBooth from './views/ops_booth.js';
 import * as opsEvents from './views/ops_events.js';
 import * as opsNotices from './views/ops_notices.js';
+import * as opsOperators from './views/ops_operators.js';
 import * as opsPayment from './views/ops_payment.js';
 import * as opsReports from './views/ops_reports.js';
 import * as opsUsers from './views/ops_users.js';
 import * as profile from './views/profile.js';
+import * as recover from './views/recover.js';
 import * as settings from './views/settings.js';
 
 const ROUTES = {
   '': auth.landing, login: auth.login, signup: auth.signup,
+  forgot: recover.forgot, 'operator-signup': operatorSignup.view,
   home: home.view, profile: profile.view, charge: charge.view,
   match: match.view, history: match.history, settings: settings.view, ops: ops.view,
   'ops-users': opsUsers.view, 'ops-stats': opsUsers.stats,
@@ -28,10 +32,13 @@ const ROUTES = {
   chats: chat.list, chat: chat.view,
   booth: booth.view, 'ops-booth': opsBooth.view,
   'ops-notices': opsNotices.view, 'ops-payment': opsPayment.view, 'ops-events': opsEvents.view,
+  'ops-operators': opsOperators.view,
 };
-const PUBLIC = new Set(['', 'login', 'signup']);
+const PUBLIC = new Set(['', 'login', 'signup', 'forgot', 'operator-signup']);
 /// Operator pages only an admin may open (an operator lands on the charge queue instead).
-const ADMIN_ONLY = new Set(['ops-notices', 'ops-payment', 'ops-events']);
+const ADMIN_ONLY = new Set(['ops-notices', 'ops-payment', 'ops-events', 'ops-operators']);
+/// Where the password reset mail's link points: `/reset#token=…` (the server serves this app there).
+const RESET_PATH = '/reset';
 /// Pages a signed-in student may open before writing a profile.
 const WITHOUT_PROFILE = new Set(['profile', 'settings', 'charge', 'booth']);
 
@@ -54,6 +61,10 @@ export const ctx = {
     return this.catalog;
   },
   go(route) { location.hash = `#/${route}`; },
+  /// Draws the current screen again (after something it depends on changed, such as `me`).
+  render() { return render(); },
+  /// A line for the next screen to show once (the login screen shows it).
+  flash: null,
 };
 
 // The unread count beside 채팅: hidden at 0, a number otherwise (words for screen readers).
@@ -80,26 +91,50 @@ function nav(route) {
       text, to === 'chats' ? unreadBadge(chatSocket.totalUnread()) : null)));
 }
 
+/// The reset page: the token from the link, then the new password; afterwards the login screen.
+function resetPage() {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  return recover.reset(ctx, token, async () => {
+    // The reset ended every session of that account (perhaps this one).
+    await ctx.refreshMe().catch(() => null);
+    ctx.flash = recover.RESET_DONE;
+    history.replaceState(null, '', '/#/login');
+    await render();
+  });
+}
+
 async function render() {
   ctx.cleanup.splice(0).forEach((stop) => stop());
-  const [route, query = ''] = location.hash.replace(/^#\/?/, '').split('?');
-  const params = new URLSearchParams(query);
-  const view = ROUTES[route] ?? auth.landing;
-  const main = document.getElementById('app');
   // One chat socket per tab while signed in (with a profile: only then can there be matches);
   // it keeps the unread badge and the chat screens live.
   if (ctx.me?.profile) chatSocket.start(ctx.me);
   else chatSocket.stop();
+  if (location.pathname === RESET_PATH) {
+    if (!location.hash || location.hash.startsWith('#token=')) return show('reset', resetPage());
+    // A menu link followed from the reset page: back to the app's own address.
+    history.replaceState(null, '', `/${location.hash}`);
+  }
+  const [route, query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const params = new URLSearchParams(query);
+  const view = ROUTES[route] ?? auth.landing;
   if (!PUBLIC.has(route) && !ctx.me) return ctx.go('login');
   // Every `ops…` page is for operators (and admins) only.
   const operatorPage = route.startsWith('ops');
   if (operatorPage && !['OPERATOR', 'ADMIN'].includes(ctx.me?.role)) return ctx.go('home');
   if (ADMIN_ONLY.has(route) && ctx.me.role !== 'ADMIN') return ctx.go('ops');
-  if (ctx.me && !ctx.me.profile && !WITHOUT_PROFILE.has(route) && !operatorPage && !PUBLIC.has(route)) {
+  // Someone waiting on an operator application (no student profile needed) may see home.
+  const applicantHome = route === 'home' && Boolean(ctx.me?.operator_request);
+  if (ctx.me && !ctx.me.profile && !WITHOUT_PROFILE.has(route) && !operatorPage && !PUBLIC.has(route) && !applicantHome) {
     return ctx.go('profile');
   }
+  return show(route, await view(ctx, params));
+}
+
+/// Puts a screen in place: the menu, the content, the focus on its heading.
+function show(route, content) {
   nav(route);
-  main.replaceChildren(await view(ctx, params));
+  const main = document.getElementById('app');
+  main.replaceChildren(content);
   const heading = main.querySelector('h1');
   if (heading) heading.setAttribute('tabindex', '-1');
   (heading ?? main).focus();

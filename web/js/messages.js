@@ -52,6 +52,11 @@ const ERRORS = {
   ALREADY_USED: '이미 받은 이벤트 포인트예요.',
   BALANCE_TOO_HIGH: '남은 포인트가 많아서 이번 이벤트 포인트는 받을 수 없어요.',
   PROMO_INACTIVE: '지금은 진행 중인 이벤트가 없어요.',
+  INVALID_TOKEN: '링크가 만료됐거나 이미 사용됐어요. 다시 요청해 주세요.',
+  INVALID_SCHOOL_EMAIL: '학교 이메일만 인증할 수 있어요.',
+  INVALID_CODE: '코드가 맞지 않아요.',
+  CODE_EXPIRED: '코드가 만료됐어요. 다시 받아 주세요.',
+  SCHOOL_EMAIL_REQUIRED: '학교 이메일을 인증해야 매칭할 수 있어요.',
   NETWORK: '네트워크 연결을 확인해 주세요.',
 };
 
@@ -131,4 +136,9 @@ export const CATEGORY = {
 };
 export const ENTRY = { CHARGE: '충전', ADJUST: '조정', MATCH: '매칭', REFUND: '환불', PROMO: '이벤트 지급' };
 export const CHARGE_STATUS = { PENDING: '확인 대기', APPROVED: '충전 완료', REJECTED: '거절됨', CANCELLED: '취소됨' };
+/// Where an operator application stands (`GET /api/me`'s `operator_request`).
+export const OPERATOR_REQUEST = {
+  PENDING: '운영진 신청이 접수됐어요. 관리자가 승인하면 운영 메뉴가 열려요.',
+  REJECTED: '운영진 신청이 거절됐어요.',
+};
 export const AGE = { OLDER: '연상', YOUNGER: '연하', EQUAL: '동갑' };

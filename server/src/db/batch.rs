@@ -114,6 +114,12 @@ batch_trees!(
     booth_codes,
     booth_by_user,
     booth_replies,
+    mail_queue,
+    reset_tokens,
+    reset_mail_log,
+    school_codes,
+    school_emails,
+    operator_requests,
     meta,
 );
 

@@ -34,6 +34,12 @@ pub enum DbError {
     ReportOpen,
     #[error("this report is already resolved")]
     ReportResolved,
+    #[error("another account verified this school address")]
+    SchoolEmailTaken,
+    #[error("wait a minute before asking again")]
+    TooSoon,
+    #[error("this link is unknown, used or expired")]
+    InvalidToken,
     #[error("the promotion was already claimed")]
     AlreadyUsed,
     #[error("there is no promotion now")]

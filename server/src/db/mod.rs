@@ -19,14 +19,18 @@ mod error;
 pub mod idempotency;
 #[cfg(test)]
 mod ledger_properties;
+pub mod mail_queue;
 pub mod matches;
 pub mod notices;
+pub mod operator_requests;
 pub mod ops_audit;
 pub mod outbox;
+pub mod password_resets;
 pub mod points;
 pub mod promo;
 mod pseudonyms;
 pub mod reports;
+pub mod school_email;
 pub mod sessions;
 pub mod settings;
 mod signals;
@@ -126,6 +130,12 @@ pub struct Db {
     booth_codes: sled::Tree,
     booth_by_user: sled::Tree,
     booth_replies: sled::Tree,
+    mail_queue: sled::Tree,
+    reset_tokens: sled::Tree,
+    reset_mail_log: sled::Tree,
+    school_codes: sled::Tree,
+    school_emails: sled::Tree,
+    operator_requests: sled::Tree,
     meta: sled::Tree,
     writer: Writer,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
@@ -184,6 +194,12 @@ impl Db {
             booth_codes: db.open_tree("booth_codes")?,
             booth_by_user: db.open_tree("booth_by_user")?,
             booth_replies: db.open_tree("booth_replies")?,
+            mail_queue: db.open_tree("mail_queue")?,
+            reset_tokens: db.open_tree("reset_tokens")?,
+            reset_mail_log: db.open_tree("reset_mail_log")?,
+            school_codes: db.open_tree("school_codes")?,
+            school_emails: db.open_tree("school_emails")?,
+            operator_requests: db.open_tree("operator_requests")?,
             meta: db.open_tree("meta")?,
             writer,
             db,
@@ -274,6 +290,11 @@ impl Db {
     /// Woken after every commit that changed a user (and so may have queued an event).
     pub fn outbox_added(&self) -> &Notify {
         &self.signals.outbox_added
+    }
+
+    /// Woken after a commit that queued a mail.
+    pub fn mail_added(&self) -> &Notify {
+        &self.signals.mail_added
     }
 
     fn generate_id(&self) -> DbResult<u64> {

@@ -20,6 +20,8 @@ pub enum OpsAction {
     SetRole,
     /// Cash taken at the booth and credited (a charge approved on the spot).
     BoothCharge,
+    ApproveOperator,
+    RejectOperator,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

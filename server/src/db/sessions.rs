@@ -17,19 +17,39 @@ pub struct SessionRecord {
     pub user_id: UserId,
     pub created_at_ms: i64,
     pub last_seen_ms: i64,
+    /// "로그인 유지": the session lasts `remember_ms` however idle.
+    #[serde(default)]
+    pub remember: bool,
 }
 
-/// When a session ends: after `idle_ms` without use, and `lifetime_ms` after it began.
+/// When a session ends: after `idle_ms` without use (or `remember_ms` after it began when
+/// remembered), and in any case `lifetime_ms` after it began.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionLimits {
     pub idle_ms: i64,
+    pub remember_ms: i64,
     pub lifetime_ms: i64,
 }
 
 impl SessionLimits {
     fn ended(&self, record: &SessionRecord, now: i64) -> bool {
-        now - record.last_seen_ms > self.idle_ms || now - record.created_at_ms > self.lifetime_ms
+        let age = now - record.created_at_ms;
+        let idle_out = if record.remember {
+            age > self.remember_ms
+        } else {
+            now - record.last_seen_ms > self.idle_ms
+        };
+        idle_out || age > self.lifetime_ms
     }
+}
+
+/// One of a user's sessions, for the settings screen.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// A short, stable handle: the first bytes of the token's hash, in hex.
+    pub id: String,
+    pub current: bool,
+    pub record: SessionRecord,
 }
 
 /// A fresh token (URL-safe base64 of 32 random bytes).
@@ -47,6 +67,11 @@ fn token_hash(token: &str) -> [u8; 32] {
 impl Db {
     /// Starts a session for `user`; returns the token for the cookie.
     pub async fn create_session(&self, user: UserId) -> DbResult<String> {
+        self.start_session(user, false).await
+    }
+
+    /// Starts a session, remembered ("로그인 유지") or not; returns the token for the cookie.
+    pub async fn start_session(&self, user: UserId, remember: bool) -> DbResult<String> {
         let token = new_token();
         let hash = token_hash(&token);
         let now = now_ms();
@@ -54,6 +79,7 @@ impl Db {
             user_id: user,
             created_at_ms: now,
             last_seen_ms: now,
+            remember,
         };
         let (index_key, record) = (session_index_key(user, &hash), encode(&record));
         self.write(move |tx| {
@@ -89,6 +115,33 @@ impl Db {
         Ok(Some(record.user_id))
     }
 
+    /// `user`'s sessions, newest first; `current_token`'s is marked.
+    pub fn sessions_of(&self, user: UserId, current_token: &str) -> DbResult<Vec<SessionInfo>> {
+        let current = token_hash(current_token);
+        let mut list = Vec::new();
+        for key in self.session_keys_of(user)? {
+            let hash = &key[8..];
+            let Some(bytes) = self.sessions.get(hash)? else {
+                continue;
+            };
+            let record: SessionRecord = decode("sessions", hash, &bytes)?;
+            let id = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
+            list.push(SessionInfo {
+                id,
+                current: hash == current,
+                record,
+            });
+        }
+        list.sort_by_key(|s| std::cmp::Reverse(s.record.created_at_ms));
+        Ok(list)
+    }
+
+    /// Ends every session of `user` but `current_token`'s.
+    pub async fn end_other_sessions(&self, user: UserId, current_token: &str) -> DbResult<()> {
+        let others = self.other_session_keys(user, current_token)?;
+        self.write(move |tx| end_in(tx, &others)).await
+    }
+
     /// Logs out: the session is gone from disk when this returns.
     pub async fn end_session(&self, token: &str) -> DbResult<()> {
         self.remove_session(&token_hash(token))?;
@@ -105,6 +158,20 @@ impl Db {
     }
 
     /// The keys of `user`'s sessions, for [`end_in`] in the transaction that ends them.
+    /// `user`'s sessions but the one of `current_token`.
+    pub(super) fn other_session_keys(
+        &self,
+        user: UserId,
+        current_token: &str,
+    ) -> DbResult<Vec<sled::IVec>> {
+        let current = session_index_key(user, &token_hash(current_token));
+        let all = self.session_keys_of(user)?;
+        Ok(all
+            .into_iter()
+            .filter(|key| key[..] != current[..])
+            .collect())
+    }
+
     pub(super) fn session_keys_of(&self, user: UserId) -> DbResult<Vec<sled::IVec>> {
         self.user_sessions
             .scan_prefix(user.to_be_bytes())
@@ -156,6 +223,7 @@ mod tests {
     fn idle_after(idle_ms: i64) -> SessionLimits {
         SessionLimits {
             idle_ms,
+            remember_ms: 3_600_000,
             lifetime_ms: 3_600_000,
         }
     }
@@ -202,6 +270,7 @@ mod tests {
         let old = db.create_session(alice).await.unwrap();
         let short = SessionLimits {
             idle_ms: 60_000,
+            remember_ms: 60_000,
             lifetime_ms: 1,
         };
         std::thread::sleep(std::time::Duration::from_millis(5));

@@ -30,6 +30,8 @@ type Listener = Box<dyn Fn(&UserChange) + Send + Sync>;
 pub struct Signals {
     listeners: RwLock<Vec<Listener>>,
     pub outbox_added: Notify,
+    /// Woken when a mail was queued.
+    pub mail_added: Notify,
 }
 
 impl Signals {

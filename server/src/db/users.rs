@@ -16,6 +16,13 @@ use storage::events::{UserEvent, UserRemoved, UserUpserted};
 use storage::profile::Profile;
 use storage::UserId;
 
+/// What a sign-up asks for beyond the account.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewAccount {
+    pub bonus: u64,
+    pub operator_request: bool,
+}
+
 /// A ban or its lifting, by `actor`.
 pub struct BanChange {
     pub id: UserId,
@@ -98,6 +105,20 @@ pub struct UserRecord {
     pub banned: bool,
     /// Grows with every change the matcher must learn of.
     pub version: u64,
+    /// The school address this user verified (see [`super::school_email`]).
+    #[serde(default)]
+    pub school_email: Option<String>,
+    /// Asked to become an operator at sign-up: pending, or rejected.
+    #[serde(default)]
+    pub operator_request: Option<OperatorRequest>,
+}
+
+/// Where an operator sign-up stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OperatorRequest {
+    Pending,
+    Rejected,
 }
 
 impl UserRecord {
@@ -149,7 +170,7 @@ fn change_in(
 }
 
 /// Stores a user whose change the matcher need not hear of (role, password).
-fn store_in(tx: &Tx<'_>, user: &UserRecord) -> TxResult<()> {
+pub(super) fn store_in(tx: &Tx<'_>, user: &UserRecord) -> TxResult<()> {
     tx.users.insert(&user.id.to_be_bytes(), encode(user))?;
     tx.user_changed(user.id);
     Ok(())
@@ -291,18 +312,20 @@ impl Db {
         nickname: &Nickname,
         password_hash: String,
     ) -> DbResult<UserRecord> {
-        self.sign_up(email, nickname, password_hash, 0).await
+        self.sign_up(email, nickname, password_hash, NewAccount::default())
+            .await
     }
 
-    /// [`Db::create_user`] with a sign-up bonus: a `PROMO` entry of `bonus` points in the same
-    /// transaction (none when 0).
+    /// [`Db::create_user`] with what the sign-up asks for: a bonus (a `PROMO` entry in the same
+    /// transaction; none when 0) and an operator request (pending until an admin decides).
     pub async fn sign_up(
         &self,
         email: &Email,
         nickname: &Nickname,
         password_hash: String,
-        bonus: u64,
+        account: NewAccount,
     ) -> DbResult<UserRecord> {
+        let bonus = account.bonus;
         let id = UserId(self.generate_id()?);
         let user = UserRecord {
             id,
@@ -316,6 +339,8 @@ impl Db {
             withdrawn: false,
             banned: false,
             version: 0,
+            school_email: None,
+            operator_request: account.operator_request.then_some(OperatorRequest::Pending),
         };
         let (email_key, nickname_key, record) = (email.key(), nickname.key(), user.clone());
         let counters = self.counters.clone();
@@ -330,6 +355,10 @@ impl Db {
             tx.nicknames
                 .insert(nickname_key.as_bytes(), &id.to_be_bytes())?;
             promo::signup_bonus_in(tx, id, bonus)?;
+            if record.operator_request.is_some() {
+                tx.operator_requests
+                    .insert(&id.to_be_bytes(), &record.created_at_ms.to_be_bytes())?;
+            }
             store_in(tx, &record)
         };
         self.write_then(step, move |_| {

@@ -53,6 +53,8 @@ mod tests {
             withdrawn: false,
             banned: false,
             version: 0,
+            school_email: None,
+            operator_request: None,
         }
     }
 

@@ -179,6 +179,9 @@ impl From<DbError> for ApiError {
             | DbError::ReportResolved => Self::Conflict(error.to_string()),
             DbError::ChargeDecided { .. } => Self::Conflict(error.to_string()),
             DbError::Overlap | DbError::Full(_) => Self::Conflict(error.to_string()),
+            DbError::InvalidToken => Self::unprocessable("INVALID_TOKEN", error.to_string()),
+            DbError::SchoolEmailTaken => Self::Conflict(error.to_string()),
+            DbError::TooSoon => Self::RateLimited(60),
             DbError::AlreadyUsed => Self::ConflictCode {
                 code: "ALREADY_USED",
                 message: error.to_string(),

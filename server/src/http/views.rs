@@ -4,7 +4,7 @@ use crate::db::charges::{ChargeRecord, ChargeStatus};
 use crate::db::matches::MatchRecord;
 use crate::db::ops_audit::{OpsAction, OpsAuditEntry};
 use crate::db::points::{EntryKind, LedgerEntry};
-use crate::db::users::{Role, UserRecord};
+use crate::db::users::{OperatorRequest, Role, UserRecord};
 use serde::Serialize;
 use storage::profile::{Contact, ContactFrequency, Gender, Profile};
 use utoipa::ToSchema;
@@ -22,6 +22,11 @@ pub struct MeView {
     pub match_count: usize,
     /// The promotion is on and this user may claim it now.
     pub promo_available: bool,
+    /// The verified school address, or null.
+    pub school_email: Option<String>,
+    pub school_email_verified: bool,
+    /// An operator sign-up waiting for an admin (`PENDING`) or turned down (`REJECTED`).
+    pub operator_request: Option<OperatorRequest>,
 }
 
 impl MeView {
@@ -36,6 +41,9 @@ impl MeView {
             dont_pick_me: user.dont_pick_me,
             match_count,
             promo_available,
+            school_email: user.school_email.clone(),
+            school_email_verified: user.school_email.is_some(),
+            operator_request: user.operator_request,
         }
     }
 }

@@ -19,22 +19,36 @@ export function landing(ctx) {
 async function enter(ctx, user) {
   ctx.me = user;
   await ctx.refreshMe();
-  ctx.go(ctx.me.profile ? 'home' : 'profile');
+  // Someone who applied to be an operator sees where the application stands on home.
+  ctx.go(ctx.me.profile || ctx.me.operator_request ? 'home' : 'profile');
 }
 
 export function login(ctx) {
+  // What the page before wants said here (a password just reset), once.
+  const flash = ctx.flash;
+  ctx.flash = null;
   const form = h('form', { novalidate: true },
     h('h1', {}, '로그인'),
+    flash ? h('p', { class: 'alert ok', id: 'login-notice', role: 'status' }, flash) : null,
     field('이메일', 'email', h('input', { type: 'email', autocomplete: 'email', required: true })),
     field('비밀번호', 'password', h('input', { type: 'password', autocomplete: 'current-password', required: true })),
+    h('label', { class: 'inline check', for: 'login-remember' },
+      h('input', { type: 'checkbox', id: 'login-remember', name: 'remember', 'aria-describedby': 'login-remember-hint' }),
+      '로그인 유지'),
+    h('p', { class: 'muted hint', id: 'login-remember-hint' }, '브라우저를 닫아도 이 기기에서는 로그인된 채로 있어요. 여럿이 쓰는 기기에서는 켜지 마세요.'),
     alertBox(),
     h('button', { type: 'submit', class: 'wide' }, '로그인'),
-    h('p', { class: 'muted' }, '처음이신가요? ', h('a', { href: '#/signup' }, '가입하기')));
+    h('p', { class: 'form-links' },
+      h('a', { href: '#/forgot', id: 'login-forgot' }, '비밀번호를 잊었어요'),
+      h('a', { href: '#/signup', id: 'login-signup' }, '처음이신가요? 가입하기'),
+      h('a', { href: '#/operator-signup', id: 'login-operator-signup' }, '운영진으로 가입하기')));
   onSubmit(form, async (data) => {
-    const reply = await api('POST', '/api/auth/login', { email: data.get('email'), password: data.get('password') });
+    const reply = await api('POST', '/api/auth/login', {
+      email: data.get('email'), password: data.get('password'), remember: data.get('remember') === 'on',
+    });
     await enter(ctx, reply.user);
   });
-  return h('section', { class: 'card' }, form);
+  return h('section', { class: 'card account' }, form);
 }
 
 export function signup(ctx) {
@@ -51,5 +65,5 @@ export function signup(ctx) {
     });
     await enter(ctx, reply.user);
   });
-  return h('section', { class: 'card' }, form);
+  return h('section', { class: 'card account' }, form);
 }

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { h, seoulTime, won } from '../dom.js';
 import { loader } from '../forms.js';
-import { ENTRY, errorText } from '../messages.js';
+import { ENTRY, errorText, OPERATOR_REQUEST } from '../messages.js';
 
 export function entryList(entries) {
   if (entries.length === 0) return h('p', { class: 'muted' }, '아직 내역이 없어요.');
@@ -79,11 +79,33 @@ function promo(ctx, claimed) {
   return box;
 }
 
+/// Where an operator application stands, when there is one.
+function operatorRequest(me) {
+  if (me.operator_request === 'PENDING') {
+    return h('p', { class: 'operator-note', id: 'operator-pending', role: 'status' }, OPERATOR_REQUEST.PENDING);
+  }
+  if (me.operator_request === 'REJECTED') {
+    return h('p', { class: 'operator-note rejected', id: 'operator-rejected', role: 'status' }, OPERATOR_REQUEST.REJECTED);
+  }
+  return null;
+}
+
 export function view(ctx) {
   const me = ctx.me;
+  // An operator applicant without a student profile: the application, and the way to join in.
+  if (!me.profile) {
+    return h('section', {},
+      h('h1', {}, `${me.nickname}님, 반가워요`),
+      operatorRequest(me),
+      notices(),
+      h('div', { class: 'card' },
+        h('p', {}, '학생으로 매칭에도 참여하려면 프로필을 만들어 주세요.'),
+        h('a', { class: 'button secondary wide', href: '#/profile' }, '프로필 만들기')));
+  }
   const balance = h('div', {}, points());
   return h('section', {},
     h('h1', {}, `${me.nickname}님, 반가워요`),
+    operatorRequest(me),
     notices(),
     promo(ctx, () => balance.replaceChildren(points())),
     h('div', { class: 'card' },

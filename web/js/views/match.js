@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { field, h, seoulTime, select, won } from '../dom.js';
 import { alertBox, loader, onSubmit } from '../forms.js';
-import { AGE, CATEGORY, CONTACT, FREQUENCY, GENDER } from '../messages.js';
+import { AGE, CATEGORY, CONTACT, errorText, FREQUENCY, GENDER } from '../messages.js';
 
 const PAIRS = [['E', 'I'], ['S', 'N'], ['T', 'F'], ['J', 'P']];
 const MBTI_CHOICES = PAIRS.flatMap((first, i) => PAIRS.slice(i + 1).flatMap((second) =>
@@ -130,6 +130,13 @@ export function view(ctx) {
       // A 4xx is a final answer: the next click is a new attempt. Without an answer (network,
       // 503) the same key is sent again, so a reply that was lost cannot be charged twice.
       if (error.status >= 400 && error.status < 500) key = crypto.randomUUID();
+      if (error.code === 'SCHOOL_EMAIL_REQUIRED') {
+        // Said with the way there: the school e-mail card in settings.
+        form.querySelector('.alert').replaceChildren(
+          h('span', { id: 'school-required' }, errorText(error)), ' ',
+          h('a', { class: 'button secondary alert-action', href: '#/settings?go=school', id: 'school-required-link' }, '학교 이메일 인증하러 가기'));
+        return;
+      }
       throw error;
     }
     key = crypto.randomUUID();

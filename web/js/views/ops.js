@@ -8,7 +8,8 @@ const REFRESH_MS = 4000;
 const OPERATOR_PAGES = [['ops', '충전 요청'], ['ops-booth', '부스 충전'], ['ops-reports', '신고'], ['ops-bans', '정지 목록'],
   ['ops-users', '사용자 찾기'], ['ops-stats', '통계']];
 /// Festival settings: admins only (operators never see these links).
-const ADMIN_PAGES = [['ops-notices', '공지'], ['ops-payment', '입금 계좌'], ['ops-events', '할인·이벤트']];
+const ADMIN_PAGES = [['ops-notices', '공지'], ['ops-payment', '입금 계좌'], ['ops-events', '할인·이벤트'],
+  ['ops-operators', '운영진 신청']];
 
 const links = (pages, current) => pages.map(([route, text]) =>
   h('a', { class: `button ${route === current ? '' : 'secondary'}`, href: `#/${route}`, id: `ops-link-${route}`,

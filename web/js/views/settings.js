@@ -1,8 +1,12 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { alertBox, showError } from '../forms.js';
+import { passwordCard } from './settings_password.js';
+import { schoolCard } from './settings_school.js';
+import { sessionsCard } from './settings_sessions.js';
 
-export function view(ctx) {
+/// `#/settings`; `?go=school` (from the match screen) brings the school e-mail card into view.
+export function view(ctx, params) {
   const status = alertBox();
   const toggle = h('input', { type: 'checkbox', id: 'dont-pick-me', checked: ctx.me.dont_pick_me });
   toggle.addEventListener('change', async () => {
@@ -36,16 +40,28 @@ export function view(ctx) {
     ctx.me = null;
     ctx.go('login');
   } }, '로그아웃');
+  const school = schoolCard(ctx);
+  const sessions = sessionsCard();
   const section = h('section', {},
     h('h1', {}, '설정'),
     h('div', { class: 'card' },
       h('label', { class: 'inline', for: 'dont-pick-me' }, toggle, '다른 사람의 매칭에 나오지 않기'),
       status,
       h('p', {}, h('a', { href: '#/profile' }, '프로필 수정'))),
+    school,
+    passwordCard(() => sessions.reload()),
+    sessions.card,
     h('div', { class: 'card actions' }, logout),
     h('div', { class: 'card' },
       h('h2', {}, '탈퇴'),
       h('p', { class: 'muted' }, '탈퇴하면 바로 매칭 후보에서 빠지고 다시 로그인할 수 없어요. 포인트 내역은 정산을 위해 보관돼요.'),
       withdraw, confirm, alertBox()));
+  if (params?.get('go') === 'school' && !ctx.me.school_email_verified) {
+    // After the router has focused the heading: the card, and its address field.
+    setTimeout(() => {
+      school.scrollIntoView({ block: 'start' });
+      school.querySelector('#school-email')?.focus();
+    });
+  }
   return section;
 }

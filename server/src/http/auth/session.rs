@@ -20,14 +20,18 @@ pub fn name(https: bool) -> &'static str {
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, and Secure (with the `__Host-` name) when the
-/// server speaks HTTPS.
-pub fn cookie(token: String, https: bool) -> Cookie<'static> {
-    Cookie::build((name(https), token))
+/// server speaks HTTPS; it lasts `max_age_secs` (a remembered session) or, without, as long
+/// as the browser runs.
+pub fn cookie(token: String, https: bool, max_age_secs: Option<i64>) -> Cookie<'static> {
+    let mut cookie = Cookie::build((name(https), token))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(https)
-        .path("/")
-        .build()
+        .path("/");
+    if let Some(secs) = max_age_secs {
+        cookie = cookie.max_age(time::Duration::seconds(secs));
+    }
+    cookie.build()
 }
 
 /// What clears the cookie on logout or withdrawal.

@@ -10,14 +10,16 @@ use rust_embed::RustEmbed;
 #[folder = "../web/"]
 struct Web;
 
-/// Serves `web/` for GET and HEAD outside `/api/`; anything else is our 404.
+/// Serves `web/` for GET and HEAD outside `/api/` (the app itself at `/` and `/reset`);
+/// anything else is our 404.
 pub async fn serve(method: Method, uri: Uri) -> Response {
     let path = uri.path();
     if !(method == Method::GET || method == Method::HEAD) || path.starts_with("/api/") {
         return ApiError::NotFound.into_response();
     }
     let name = match path.trim_start_matches('/') {
-        "" => "index.html",
+        // `/reset` is the page a reset mail links to (the token follows in the fragment).
+        "" | "reset" => "index.html",
         other => other,
     };
     match Web::get(name) {

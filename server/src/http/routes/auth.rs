@@ -1,3 +1,4 @@
+use crate::db::users::NewAccount;
 use crate::domain::password;
 use crate::http::auth::{session, CurrentUser};
 use crate::http::error::{ApiError, ApiResult};
@@ -27,6 +28,30 @@ pub struct SignupBody {
 pub struct LoginBody {
     email: String,
     password: String,
+    /// "로그인 유지": the session lasts `--session-remember-days` and the cookie gets that
+    /// Max-Age; without it the cookie ends with the browser.
+    #[serde(default)]
+    remember: bool,
+}
+
+/// Makes the account and its session; the reply of both sign-ups.
+async fn register(
+    state: &AppState,
+    peer: SocketAddr,
+    jar: CookieJar,
+    body: SignupBody,
+    account: NewAccount,
+) -> ApiResult<impl IntoResponse + use<>> {
+    let email = Email::parse(&body.email)?;
+    let nickname = Nickname::parse(&body.nickname)?;
+    let password = Password::parse(&body.password)?;
+    let hash = password::hash(password.expose().to_owned(), Some(peer.ip())).await?;
+    let user = state.db.sign_up(&email, &nickname, hash, account).await?;
+    let token = state.db.create_session(user.id).await?;
+    let jar = jar.add(session::cookie(token, state.config.tls.enabled(), None));
+    let promo = state.db.promo_available(user.id)?;
+    let user = MeView::new(&user, 0, account.bonus, promo);
+    Ok((StatusCode::CREATED, jar, Json(UserReply { user })))
 }
 
 #[utoipa::path(post, path = "/api/auth/signup", tag = "account", request_body = SignupBody, responses((status = 201, body = UserReply, description = "signed up and signed in (sets the session cookie)")))]
@@ -36,22 +61,26 @@ pub async fn signup(
     jar: CookieJar,
     ApiJson(body): ApiJson<SignupBody>,
 ) -> ApiResult<impl IntoResponse> {
-    let email = Email::parse(&body.email)?;
-    let nickname = Nickname::parse(&body.nickname)?;
-    let password = Password::parse(&body.password)?;
-    let hash = password::hash(password.expose().to_owned(), Some(peer.ip())).await?;
-    let bonus = state.config.signup_bonus;
-    let user = state.db.sign_up(&email, &nickname, hash, bonus).await?;
-    let token = state.db.create_session(user.id).await?;
-    let jar = jar.add(session::cookie(token, state.config.tls.enabled()));
-    let promo = state.db.promo_available(user.id)?;
-    Ok((
-        StatusCode::CREATED,
-        jar,
-        Json(UserReply {
-            user: MeView::new(&user, 0, bonus, promo),
-        }),
-    ))
+    let account = NewAccount {
+        bonus: state.config.signup_bonus,
+        operator_request: false,
+    };
+    register(&state, peer, jar, body, account).await
+}
+
+/// `POST /api/auth/operator-signup`: an account whose operator request waits for an admin.
+#[utoipa::path(post, path = "/api/auth/operator-signup", tag = "account", request_body = SignupBody, responses((status = 201, body = UserReply, description = "signed up with a pending operator request (sets the session cookie)")))]
+pub async fn operator_signup(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<SignupBody>,
+) -> ApiResult<impl IntoResponse> {
+    let account = NewAccount {
+        bonus: 0,
+        operator_request: true,
+    };
+    register(&state, peer, jar, body, account).await
 }
 
 #[utoipa::path(post, path = "/api/auth/login", tag = "account", request_body = LoginBody, responses((status = 200, body = UserReply, description = "signed in (sets the session cookie)")))]
@@ -78,10 +107,13 @@ pub async fn login(
             reason.unwrap_or_else(|| "this account is banned".into()),
         ));
     }
-    let token = state.db.create_session(user.id).await?;
+    let token = state.db.start_session(user.id, body.remember).await?;
     let match_count = state.db.match_count(user.id)?;
     let points = state.db.account(user.id)?.balance;
-    let jar = jar.add(session::cookie(token, state.config.tls.enabled()));
+    let max_age = body
+        .remember
+        .then(|| state.config.session_limits().remember_ms / 1_000);
+    let jar = jar.add(session::cookie(token, state.config.tls.enabled(), max_age));
     let view = MeView::new(
         &user,
         match_count,

@@ -2,7 +2,7 @@
 
 use crate::domain::pricing;
 use crate::http::auth::CurrentUser;
-use crate::http::error::{ApiResult, ErrorBody};
+use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::path_id;
 use crate::http::extract::ApiJson;
 use crate::http::state::AppState;
@@ -51,6 +51,12 @@ pub async fn create(
     ApiJson(body): ApiJson<MatchBody>,
 ) -> ApiResult<(StatusCode, Json<MatchCreated>)> {
     state.limits.matches(current.user.id)?;
+    if state.config.accounts.require_school_email && current.user.school_email.is_none() {
+        return Err(ApiError::Refused {
+            code: "SCHOOL_EMAIL_REQUIRED",
+            message: "verify a school e-mail address first".into(),
+        });
+    }
     let key = headers
         .get("idempotency-key")
         .map(|value| IdempotencyKey::parse(value.as_bytes()))

@@ -12,11 +12,15 @@ mod health;
 mod matches;
 mod me;
 mod notices;
+mod operator_requests;
 mod ops;
+mod password;
 mod payment;
 mod points;
 mod promo;
 mod reports;
+mod school_email;
+mod sessions;
 
 use super::error::ApiError;
 use super::extract::MAX_BODY_BYTES;
@@ -61,6 +65,17 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::signup))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
+        .routes(routes!(password::request_reset))
+        .routes(routes!(password::confirm_reset))
+        .routes(routes!(password::change))
+        .routes(routes!(auth::operator_signup))
+        .routes(routes!(operator_requests::list))
+        .routes(routes!(operator_requests::approve))
+        .routes(routes!(operator_requests::reject))
+        .routes(routes!(school_email::send_code))
+        .routes(routes!(school_email::verify))
+        .routes(routes!(sessions::list))
+        .routes(routes!(sessions::logout_others))
         .routes(routes!(me::me, me::withdraw))
         .routes(routes!(me::put_profile))
         .routes(routes!(me::put_pickable))
