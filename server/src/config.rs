@@ -51,6 +51,8 @@ pub struct Config {
     pub mail: MailArgs,
     #[command(flatten)]
     pub accounts: AccountsArgs,
+    #[command(flatten)]
+    pub oidc: OidcArgs,
     /// Where `GET /metrics` (Prometheus) is served; keep it on loopback.
     #[arg(long, env = "COMATCHING_METRICS_ADDR", default_value = DEFAULT_METRICS_ADDR)]
     pub metrics_addr: SocketAddr,
@@ -107,6 +109,7 @@ impl Config {
             serving: ServingArgs::default(),
             mail: MailArgs::default(),
             accounts: AccountsArgs::default(),
+            oidc: OidcArgs::default(),
             metrics_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             match_timeout_ms: DEFAULT_MATCH_TIMEOUT_MS,
             session_idle_secs: DEFAULT_SESSION_IDLE_SECS,
@@ -184,6 +187,19 @@ impl AccountsArgs {
             .iter()
             .any(|allowed| allowed.trim().eq_ignore_ascii_case(domain))
     }
+}
+
+/// Sign-in providers.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct OidcArgs {
+    /// An OpenID provider: `id=kakao,name=카카오,issuer=https://kauth.kakao.com,client-id=…,
+    /// client-secret-file=PATH` (repeatable; the secret is read from the file).
+    #[arg(
+        long = "oidc-provider",
+        env = "COMATCHING_OIDC_PROVIDER",
+        value_delimiter = ';'
+    )]
+    pub providers: Vec<String>,
 }
 
 fn millis(secs: u64) -> i64 {

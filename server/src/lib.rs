@@ -94,6 +94,10 @@ pub async fn serve(
         write_barrier,
         limits,
         chats: Arc::new(domain::chat::Chats::new(db.clone())),
+        oidc: Arc::new(domain::oidc::Oidc::new(
+            &config.oidc.providers,
+            config.public_url(),
+        )?),
         shutdown: cancel.clone(),
     };
     let served = listen(http::router(state), listener, &config, cancel.clone()).await;

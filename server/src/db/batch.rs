@@ -120,6 +120,8 @@ batch_trees!(
     school_codes,
     school_emails,
     operator_requests,
+    oidc_flows,
+    identities,
     meta,
 );
 

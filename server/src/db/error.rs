@@ -34,6 +34,8 @@ pub enum DbError {
     ReportOpen,
     #[error("this report is already resolved")]
     ReportResolved,
+    #[error("this sign-in is linked to another account")]
+    IdentityTaken,
     #[error("another account verified this school address")]
     SchoolEmailTaken,
     #[error("wait a minute before asking again")]

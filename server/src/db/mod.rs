@@ -22,6 +22,7 @@ mod ledger_properties;
 pub mod mail_queue;
 pub mod matches;
 pub mod notices;
+pub mod oidc;
 pub mod operator_requests;
 pub mod ops_audit;
 pub mod outbox;
@@ -136,6 +137,8 @@ pub struct Db {
     school_codes: sled::Tree,
     school_emails: sled::Tree,
     operator_requests: sled::Tree,
+    oidc_flows: sled::Tree,
+    identities: sled::Tree,
     meta: sled::Tree,
     writer: Writer,
     /// Random per database; prefixes event ids so `Nats-Msg-Id`s never collide across databases.
@@ -200,6 +203,8 @@ impl Db {
             school_codes: db.open_tree("school_codes")?,
             school_emails: db.open_tree("school_emails")?,
             operator_requests: db.open_tree("operator_requests")?,
+            oidc_flows: db.open_tree("oidc_flows")?,
+            identities: db.open_tree("identities")?,
             meta: db.open_tree("meta")?,
             writer,
             db,

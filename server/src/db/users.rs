@@ -17,10 +17,19 @@ use storage::profile::Profile;
 use storage::UserId;
 
 /// What a sign-up asks for beyond the account.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct NewAccount {
     pub bonus: u64,
     pub operator_request: bool,
+    /// Made by a first sign-in with a provider: the identity is linked in the same commit.
+    pub identity: Option<NewIdentity>,
+}
+
+/// An identity (see [`super::oidc::identity_key`]) and its provider's id.
+#[derive(Debug, Clone)]
+pub struct NewIdentity {
+    pub key: Vec<u8>,
+    pub provider: String,
 }
 
 /// A ban or its lifting, by `actor`.
@@ -111,6 +120,9 @@ pub struct UserRecord {
     /// Asked to become an operator at sign-up: pending, or rejected.
     #[serde(default)]
     pub operator_request: Option<OperatorRequest>,
+    /// Sign-in providers linked to this account (their configured ids).
+    #[serde(default)]
+    pub providers: Vec<String>,
 }
 
 /// Where an operator sign-up stands.
@@ -326,6 +338,7 @@ impl Db {
         account: NewAccount,
     ) -> DbResult<UserRecord> {
         let bonus = account.bonus;
+        let account = account.clone();
         let id = UserId(self.generate_id()?);
         let user = UserRecord {
             id,
@@ -341,6 +354,11 @@ impl Db {
             version: 0,
             school_email: None,
             operator_request: account.operator_request.then_some(OperatorRequest::Pending),
+            providers: account
+                .identity
+                .iter()
+                .map(|i| i.provider.clone())
+                .collect(),
         };
         let (email_key, nickname_key, record) = (email.key(), nickname.key(), user.clone());
         let counters = self.counters.clone();
@@ -355,6 +373,13 @@ impl Db {
             tx.nicknames
                 .insert(nickname_key.as_bytes(), &id.to_be_bytes())?;
             promo::signup_bonus_in(tx, id, bonus)?;
+            if let Some(identity) = &account.identity {
+                if tx.identities.get(&identity.key)?.is_some() {
+                    return Err(abort(DbError::IdentityTaken));
+                }
+                tx.identities
+                    .insert(identity.key.as_slice(), &id.to_be_bytes())?;
+            }
             if record.operator_request.is_some() {
                 tx.operator_requests
                     .insert(&id.to_be_bytes(), &record.created_at_ms.to_be_bytes())?;

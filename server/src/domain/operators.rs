@@ -55,6 +55,7 @@ mod tests {
             version: 0,
             school_email: None,
             operator_request: None,
+            providers: Vec::new(),
         }
     }
 

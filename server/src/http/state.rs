@@ -19,6 +19,8 @@ pub struct AppState {
     /// Held shared by every state-changing request, exclusively by a backup.
     pub write_barrier: Arc<tokio::sync::RwLock<()>>,
     pub limits: Arc<super::limits::Limits>,
+    /// Sign-in with OpenID providers.
+    pub oidc: Arc<crate::domain::oidc::Oidc>,
     /// Chat between matched students and its open sockets.
     pub chats: Arc<Chats>,
     /// Cancelled when the server stops: long-lived sockets close on it.

@@ -27,6 +27,8 @@ pub struct MeView {
     pub school_email_verified: bool,
     /// An operator sign-up waiting for an admin (`PENDING`) or turned down (`REJECTED`).
     pub operator_request: Option<OperatorRequest>,
+    /// Sign-in providers linked to the account (their ids).
+    pub providers: Vec<String>,
 }
 
 impl MeView {
@@ -44,6 +46,7 @@ impl MeView {
             school_email: user.school_email.clone(),
             school_email_verified: user.school_email.is_some(),
             operator_request: user.operator_request,
+            providers: user.providers.clone(),
         }
     }
 }

@@ -46,11 +46,12 @@ async fn register(
     let nickname = Nickname::parse(&body.nickname)?;
     let password = Password::parse(&body.password)?;
     let hash = password::hash(password.expose().to_owned(), Some(peer.ip())).await?;
+    let bonus = account.bonus;
     let user = state.db.sign_up(&email, &nickname, hash, account).await?;
     let token = state.db.create_session(user.id).await?;
     let jar = jar.add(session::cookie(token, state.config.tls.enabled(), None));
     let promo = state.db.promo_available(user.id)?;
-    let user = MeView::new(&user, 0, account.bonus, promo);
+    let user = MeView::new(&user, 0, bonus, promo);
     Ok((StatusCode::CREATED, jar, Json(UserReply { user })))
 }
 
@@ -63,7 +64,7 @@ pub async fn signup(
 ) -> ApiResult<impl IntoResponse> {
     let account = NewAccount {
         bonus: state.config.signup_bonus,
-        operator_request: false,
+        ..NewAccount::default()
     };
     register(&state, peer, jar, body, account).await
 }
@@ -77,8 +78,8 @@ pub async fn operator_signup(
     ApiJson(body): ApiJson<SignupBody>,
 ) -> ApiResult<impl IntoResponse> {
     let account = NewAccount {
-        bonus: 0,
         operator_request: true,
+        ..NewAccount::default()
     };
     register(&state, peer, jar, body, account).await
 }

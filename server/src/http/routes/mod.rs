@@ -12,6 +12,7 @@ mod health;
 mod matches;
 mod me;
 mod notices;
+mod oidc;
 mod operator_requests;
 mod ops;
 mod password;
@@ -69,6 +70,9 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(password::confirm_reset))
         .routes(routes!(password::change))
         .routes(routes!(auth::operator_signup))
+        .routes(routes!(oidc::providers))
+        .routes(routes!(oidc::start))
+        .routes(routes!(oidc::callback))
         .routes(routes!(operator_requests::list))
         .routes(routes!(operator_requests::approve))
         .routes(routes!(operator_requests::reject))
