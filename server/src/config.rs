@@ -16,6 +16,8 @@ use storage::broker::NatsArgs;
 pub const DEFAULT_MATCH_TIMEOUT_MS: u64 = 3_000;
 /// A session ends after this long without use (a festival day).
 pub const DEFAULT_SESSION_IDLE_SECS: u64 = 12 * 3_600;
+/// The consent documents' version in force.
+pub const DEFAULT_CONSENT_VERSION: u32 = 1;
 /// A remembered session ("로그인 유지") lasts this many days however idle.
 pub const DEFAULT_SESSION_REMEMBER_DAYS: u64 = 30;
 /// A session ends this long after sign-in, however much it is used.
@@ -162,6 +164,9 @@ pub struct AccountsArgs {
     /// Matching needs a verified school e-mail (403 SCHOOL_EMAIL_REQUIRED otherwise).
     #[arg(long, env = "COMATCHING_REQUIRE_SCHOOL_EMAIL")]
     pub require_school_email: bool,
+    /// The version of the consent documents students must accept (see `server/data/consent/`).
+    #[arg(long, env = "COMATCHING_CONSENT_VERSION", default_value_t = DEFAULT_CONSENT_VERSION)]
+    pub consent_version: u32,
     /// How long a "로그인 유지" session lasts, in days.
     #[arg(long, env = "COMATCHING_SESSION_REMEMBER_DAYS", default_value_t = DEFAULT_SESSION_REMEMBER_DAYS)]
     pub session_remember_days: u64,
@@ -172,6 +177,7 @@ impl Default for AccountsArgs {
         Self {
             school_email_domains: Vec::new(),
             require_school_email: false,
+            consent_version: DEFAULT_CONSENT_VERSION,
             session_remember_days: DEFAULT_SESSION_REMEMBER_DAYS,
         }
     }

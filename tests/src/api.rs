@@ -265,12 +265,30 @@ impl ApiClient {
         self.call(Method::PUT, path, Some(body)).await
     }
 
+    /// Signs up as a student does in the app: the account, then consent to the documents in
+    /// force (the reply is the sign-up's).
     pub async fn signup(&self, email: &str, nickname: &str) -> Reply {
+        let reply = self.signup_without_consent(email, nickname).await;
+        if reply.status == 201 {
+            self.consent().await;
+        }
+        reply
+    }
+
+    /// Only the account: no consent yet.
+    pub async fn signup_without_consent(&self, email: &str, nickname: &str) -> Reply {
         self.post(
             "/api/auth/signup",
             &json!({"email": email, "password": "password123", "nickname": nickname}),
         )
         .await
+    }
+
+    /// Accepts the consent documents in force.
+    pub async fn consent(&self) {
+        let version = self.get("/api/consent").await.expect(200)["version"].clone();
+        let body = json!({"version": version, "accepted": ["terms", "privacy", "contact_sharing"], "age_confirmed": true});
+        self.post("/api/me/consent", &body).await.expect(200);
     }
 
     pub async fn put_profile(&self, profile: &Value) -> Reply {

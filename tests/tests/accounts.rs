@@ -387,3 +387,77 @@ async fn operators_sign_up_and_wait_for_an_admin() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_happens_before_consent_to_the_documents_in_force() {
+    let smtp = SmtpServer::start();
+    let app = app_with_mail(&smtp).await;
+    let student = app.client();
+    student
+        .signup_without_consent("yuna@test.ac.kr", "유나")
+        .await
+        .expect(201);
+    assert_eq!(
+        student.get("/api/me").await.expect(200)["consent"],
+        Value::Null
+    );
+    let profile = comatching_tests::profile("FEMALE", "경영학과", "yuna_kakao");
+    student
+        .put_profile(&profile)
+        .await
+        .expect_error(403, "CONSENT_REQUIRED");
+    let charge = json!({"amount": 1_000, "depositor_name": "유나"});
+    student
+        .post("/api/charges", &charge)
+        .await
+        .expect_error(403, "CONSENT_REQUIRED");
+    student
+        .request_match()
+        .await
+        .expect_error(403, "CONSENT_REQUIRED");
+
+    let documents = app.client().get("/api/consent").await.expect(200);
+    assert_eq!(
+        (documents["version"].as_u64(), documents["min_age"].as_u64()),
+        (Some(1), Some(14))
+    );
+    let ids: Vec<_> = documents["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["terms", "privacy", "contact_sharing"]);
+    assert!(documents["documents"][2]["body"]
+        .as_str()
+        .unwrap()
+        .contains("14세"));
+
+    let all = ["terms", "privacy", "contact_sharing"];
+    for body in [
+        json!({"version": 1, "accepted": ["terms", "privacy"], "age_confirmed": true}),
+        json!({"version": 1, "accepted": all, "age_confirmed": false}),
+        json!({"version": 2, "accepted": all, "age_confirmed": true}),
+    ] {
+        student
+            .post("/api/me/consent", &body)
+            .await
+            .expect_error(422, "INVALID_CONSENT");
+    }
+    let given = json!({"version": 1, "accepted": all, "age_confirmed": true});
+    assert_eq!(
+        student.post("/api/me/consent", &given).await.expect(200)["consent"]["version"],
+        1
+    );
+    assert_eq!(
+        student.get("/api/me").await.expect(200)["consent"]["version"],
+        1
+    );
+    student
+        .post("/api/charges", &charge)
+        .await
+        .expect_error(422, "PROFILE_REQUIRED");
+    student.put_profile(&profile).await.expect(200);
+    student.post("/api/charges", &charge).await.expect(201);
+    app.stop().await;
+}

@@ -85,6 +85,9 @@ async fn student(
             200
         );
     }
+    let consent = json!({"version": 1, "accepted": ["terms", "privacy", "contact_sharing"], "age_confirmed": true});
+    let (status, _) = definite(|| client.post(url("/api/me/consent")).json(&consent)).await;
+    assert_eq!(status, 200, "consent");
     let mut expected = Expected::default();
     for round in 0..MAX_ROUNDS {
         if stop.load(Ordering::Relaxed) {

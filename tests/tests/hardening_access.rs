@@ -13,15 +13,12 @@ use std::time::{Duration, Instant};
 /// A page on a sibling host of the same site (SameSite=Lax lets its requests carry cookies).
 const SIBLING_ORIGIN: &str = "http://evil.test.ac.kr";
 
-/// Signs up `nickname` (email `<nickname>@test.ac.kr`) and has the admin make them an
-/// operator; returns (client, id). The session they have keeps working with the new role.
+/// Signs up `nickname` (email `<nickname>@test.ac.kr`, with a profile, so they can also
+/// charge as a student) and has the admin make them an operator; returns (client, id). The
+/// session they have keeps working with the new role.
 async fn make_operator(app: &TestApp, nickname: &str) -> (ApiClient, String) {
     let client = app.client();
-    let user = client
-        .signup(&format!("{nickname}@test.ac.kr"), nickname)
-        .await
-        .expect(201);
-    let id = user["user"]["id"].as_str().expect("id").to_owned();
+    let id = client.join(nickname, "MALE", "경영학과").await;
     app.admin()
         .await
         .put(

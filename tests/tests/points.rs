@@ -67,10 +67,7 @@ async fn twenty_concurrent_matches_with_points_for_three_spend_exactly_three() {
 async fn racing_approvals_and_cancels_credit_exactly_once() {
     let app = spawn_app().await;
     let student = app.client();
-    student
-        .signup("racer@test.ac.kr", "racer")
-        .await
-        .expect(201);
+    student.join("racer", "MALE", "수학과").await;
     let (first, second) = (app.admin().await, app.admin_session().await);
     let mut expected = 0;
     let empty = json!({});
@@ -217,10 +214,7 @@ async fn the_match_limit_stops_further_matches_without_charging() {
 async fn bad_points_requests_are_refused_and_change_nothing() {
     let app = spawn_app().await;
     let me = app.client();
-    let my_id = me.signup("bad@test.ac.kr", "badpoints").await.expect(201)["user"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let my_id = me.join("badpoints", "MALE", "수학과").await;
     let admin = app.admin().await;
     let charge = |amount: Value, name: &str| json!({"amount": amount, "depositor_name": name});
     for (body, status, code) in [
@@ -250,10 +244,7 @@ async fn bad_points_requests_are_refused_and_change_nothing() {
         .await
         .expect_error(409, "CONFLICT");
     let stranger = app.client();
-    stranger
-        .signup("stranger@test.ac.kr", "stranger")
-        .await
-        .expect(201);
+    stranger.join("stranger", "FEMALE", "수학과").await;
     let cancel = format!("/api/charges/{id}");
     stranger
         .call(Method::DELETE, &cancel, None)
@@ -356,10 +347,7 @@ async fn bad_points_requests_are_refused_and_change_nothing() {
 async fn the_ledger_pages_newest_first_and_operators_see_pending_charges_oldest_first() {
     let app = spawn_app().await;
     let me = app.client();
-    let my_id = me.signup("pager@test.ac.kr", "pager").await.expect(201)["user"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let my_id = me.join("pager", "MALE", "수학과").await;
     let admin = app.admin().await;
     for delta in 1..=5 {
         admin
@@ -394,7 +382,7 @@ async fn the_ledger_pages_newest_first_and_operators_see_pending_charges_oldest_
     assert_eq!(amounts, [30, 20, 10]);
 
     let other = app.client();
-    other.signup("other@test.ac.kr", "other").await.expect(201);
+    other.join("other", "FEMALE", "수학과").await;
     me.post(
         "/api/charges",
         &json!({"amount": 1_000, "depositor_name": "먼저"}),

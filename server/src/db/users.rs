@@ -123,6 +123,17 @@ pub struct UserRecord {
     /// Sign-in providers linked to this account (their configured ids).
     #[serde(default)]
     pub providers: Vec<String>,
+    /// The consent given: which documents' version, and when; none before (or after
+    /// withdrawing).
+    #[serde(default)]
+    pub consent: Option<Consent>,
+}
+
+/// A consent as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    pub version: u32,
+    pub at_ms: i64,
 }
 
 /// Where an operator sign-up stands.
@@ -136,7 +147,16 @@ pub enum OperatorRequest {
 impl UserRecord {
     /// May others be matched with this user?
     pub fn pickable(&self) -> bool {
-        !self.dont_pick_me && !self.withdrawn && !self.banned && self.profile.is_some()
+        !self.dont_pick_me
+            && !self.withdrawn
+            && !self.banned
+            && self.profile.is_some()
+            && self.consent.is_some()
+    }
+
+    /// Whether the user accepted `version` of the documents.
+    pub fn consented_to(&self, version: u32) -> bool {
+        self.consent.is_some_and(|c| c.version == version)
     }
 
     /// The event that tells the matcher this user's current state; `None` while the user has
@@ -359,6 +379,7 @@ impl Db {
                 .iter()
                 .map(|i| i.provider.clone())
                 .collect(),
+            consent: None,
         };
         let (email_key, nickname_key, record) = (email.key(), nickname.key(), user.clone());
         let counters = self.counters.clone();
@@ -412,6 +433,28 @@ impl Db {
             }
             user.profile = Some(profile.clone());
             Ok(())
+        })
+        .await
+    }
+
+    /// Records consent to `version` of the documents. Before a profile the matcher has never
+    /// heard of the user, so nothing is published; after, the user may become pickable, so
+    /// the usual versioned event goes out.
+    pub async fn give_consent(&self, id: UserId, version: u32) -> DbResult<UserRecord> {
+        self.write(move |tx| {
+            let mut user = read_in(tx.users, id)?
+                .filter(|u| !u.withdrawn)
+                .ok_or_else(|| abort(DbError::UserGone(id)))?;
+            user.consent = Some(Consent {
+                version,
+                at_ms: now_ms(),
+            });
+            if user.profile.is_some() {
+                store_and_queue_event_in(tx, &mut user)?;
+            } else {
+                store_in(tx, &user)?;
+            }
+            Ok(user)
         })
         .await
     }
@@ -506,6 +549,7 @@ impl Db {
         let step = move |tx: &Tx<'_>| {
             let user = change_in(tx, id, &|user: &mut UserRecord| {
                 user.withdrawn = true;
+                user.consent = None;
                 Ok(())
             })?;
             sessions::end_in(tx, &sessions)?;

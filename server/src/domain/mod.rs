@@ -3,6 +3,7 @@
 
 pub mod booth;
 pub mod chat;
+pub mod consent;
 pub mod matchmaker;
 pub mod oidc;
 pub mod operators;

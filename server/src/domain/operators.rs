@@ -56,6 +56,7 @@ mod tests {
             school_email: None,
             operator_request: None,
             providers: Vec::new(),
+            consent: None,
         }
     }
 

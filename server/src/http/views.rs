@@ -4,7 +4,7 @@ use crate::db::charges::{ChargeRecord, ChargeStatus};
 use crate::db::matches::MatchRecord;
 use crate::db::ops_audit::{OpsAction, OpsAuditEntry};
 use crate::db::points::{EntryKind, LedgerEntry};
-use crate::db::users::{OperatorRequest, Role, UserRecord};
+use crate::db::users::{Consent, OperatorRequest, Role, UserRecord};
 use serde::Serialize;
 use storage::profile::{Contact, ContactFrequency, Gender, Profile};
 use utoipa::ToSchema;
@@ -29,6 +29,24 @@ pub struct MeView {
     pub operator_request: Option<OperatorRequest>,
     /// Sign-in providers linked to the account (their ids).
     pub providers: Vec<String>,
+    /// The consent given, or null.
+    pub consent: Option<ConsentView>,
+}
+
+/// A consent as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct ConsentView {
+    pub version: u32,
+    pub at: String,
+}
+
+impl ConsentView {
+    pub fn new(consent: Consent) -> Self {
+        Self {
+            version: consent.version,
+            at: timestamp(consent.at_ms),
+        }
+    }
 }
 
 impl MeView {
@@ -47,6 +65,7 @@ impl MeView {
             school_email_verified: user.school_email.is_some(),
             operator_request: user.operator_request,
             providers: user.providers.clone(),
+            consent: user.consent.map(ConsentView::new),
         }
     }
 }

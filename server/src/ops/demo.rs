@@ -2,6 +2,7 @@
 //! server's database through the same code paths as real sign-ups (so they reach the matcher
 //! through the outbox like anyone else).
 
+use crate::config::DEFAULT_CONSENT_VERSION;
 use crate::db::notices::NoticeDraft;
 use crate::db::settings::PaymentInfo;
 use crate::db::{now_ms, Db};
@@ -100,6 +101,7 @@ async fn add_user(db: &Db, i: usize, profile: Profile, hash: String) -> anyhow::
     let email = Email::parse(&format!("demo{i:05}@demo.comatching.kr"))?;
     let nickname = Nickname::parse(&format!("데모{i:05}"))?;
     let user = db.create_user(&email, &nickname, hash).await?;
+    db.give_consent(user.id, DEFAULT_CONSENT_VERSION).await?;
     db.save_profile(user.id, profile).await?;
     Ok(())
 }

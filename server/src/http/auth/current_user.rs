@@ -13,6 +13,23 @@ pub struct CurrentUser {
     pub token: String,
 }
 
+impl CurrentUser {
+    /// 403 `CONSENT_REQUIRED` unless the user accepted the documents in force (a profile, a
+    /// charge and a match all need it).
+    pub fn require_consent(&self, state: &AppState) -> Result<(), ApiError> {
+        if self
+            .user
+            .consented_to(state.config.accounts.consent_version)
+        {
+            return Ok(());
+        }
+        Err(ApiError::Refused {
+            code: "CONSENT_REQUIRED",
+            message: "accept the terms and the consent documents first".into(),
+        })
+    }
+}
+
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 

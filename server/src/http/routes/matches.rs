@@ -51,6 +51,7 @@ pub async fn create(
     ApiJson(body): ApiJson<MatchBody>,
 ) -> ApiResult<(StatusCode, Json<MatchCreated>)> {
     state.limits.matches(current.user.id)?;
+    current.require_consent(&state)?;
     if state.config.accounts.require_school_email && current.user.school_email.is_none() {
         return Err(ApiError::Refused {
             code: "SCHOOL_EMAIL_REQUIRED",

@@ -27,6 +27,7 @@ pub async fn put_profile(
     current: CurrentUser,
     ApiJson(draft): ApiJson<ProfileDraft>,
 ) -> ApiResult<Json<ProfileReply>> {
+    current.require_consent(&state)?;
     let profile = Profile::parse(draft, seoul::current_year())?;
     let user = state.db.save_profile(current.user.id, profile).await?;
     Ok(Json(ProfileReply {

@@ -7,6 +7,7 @@ mod auth;
 mod booth;
 pub mod catalog;
 mod chats;
+mod consent;
 mod discounts;
 mod health;
 mod matches;
@@ -70,6 +71,8 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(password::confirm_reset))
         .routes(routes!(password::change))
         .routes(routes!(auth::operator_signup))
+        .routes(routes!(consent::documents))
+        .routes(routes!(consent::give))
         .routes(routes!(oidc::providers))
         .routes(routes!(oidc::start))
         .routes(routes!(oidc::callback))

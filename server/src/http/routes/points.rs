@@ -68,6 +68,13 @@ pub async fn create_charge(
     current: CurrentUser,
     ApiJson(body): ApiJson<ChargeBody>,
 ) -> ApiResult<(StatusCode, Json<ChargeReply>)> {
+    current.require_consent(&state)?;
+    if current.user.profile.is_none() {
+        return Err(ApiError::unprocessable(
+            "PROFILE_REQUIRED",
+            "fill in your profile before charging points",
+        ));
+    }
     if !(MIN_CHARGE..=MAX_CHARGE).contains(&body.amount) || body.amount % CHARGE_STEP != 0 {
         return Err(FieldError::new(
             "AMOUNT",
