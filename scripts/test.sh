@@ -51,6 +51,16 @@ if ! "$AIOSMTPD_PYTHON" -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ 
 fi
 export AIOSMTPD_PYTHON
 
+# The sign-in tests run against a real OpenID Connect provider: oidc-provider (npm, pinned in
+# tests/oidc/package.json and its lock file) under the machine's Node.js, in tests/oidc/node_modules.
+OIDC_PROVIDER_VERSION=$(sed -n 's/.*"oidc-provider": *"\([^"]*\)".*/\1/p' "$root/tests/oidc/package.json")
+if [ "$(node -p "require('$root/tests/oidc/node_modules/oidc-provider/package.json').version" 2>/dev/null)" \
+  != "$OIDC_PROVIDER_VERSION" ]; then
+  echo "installing oidc-provider $OIDC_PROVIDER_VERSION into tests/oidc/node_modules"
+  npm ci --prefix "$root/tests/oidc" --no-audit --no-fund --loglevel=error
+fi
+export OIDC_PROVIDER_SCRIPT="$root/tests/oidc/provider.mjs"
+
 NATS_SERVER_BIN=$(ensure_nats_server "$root")
 export NATS_SERVER_BIN
 echo "using $("$NATS_SERVER_BIN" --version)"

@@ -66,6 +66,19 @@ pub async fn spawn_app_with(
     configure: impl FnOnce(&mut comatching_server::Config),
     matcher: bool,
 ) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    spawn_app_on(listener, configure, matcher).await
+}
+
+/// As [`spawn_app_with`], with the server on `listener`: a test that must know the server's
+/// address before it starts (an OpenID provider's redirect URI) binds it first.
+pub async fn spawn_app_on(
+    listener: tokio::net::TcpListener,
+    configure: impl FnOnce(&mut comatching_server::Config),
+    matcher: bool,
+) -> TestApp {
     let nats = NatsServer::start();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = comatching_server::Config::new(&dir.path().join("server"), &nats.url());
@@ -75,9 +88,6 @@ pub async fn spawn_app_with(
     create_admin(&db, ADMIN_EMAIL, ADMIN_PASSWORD, "관리자")
         .await
         .expect("make the admin");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let mut app = TestApp {
         db: None,

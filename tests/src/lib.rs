@@ -6,12 +6,14 @@ pub mod app;
 pub mod browser;
 pub mod chat;
 pub mod nats;
+pub mod oidc;
 pub mod pki;
 pub mod poll;
 pub mod process;
 pub mod smtp;
 
 pub use api::{profile, ApiClient, Reply};
-pub use app::{spawn_app, spawn_app_with, TestApp};
+pub use app::{spawn_app, spawn_app_on, spawn_app_with, TestApp};
 pub use nats::NatsServer;
+pub use oidc::OidcProvider;
 pub use poll::wait_until;

@@ -21,6 +21,7 @@ import * as opsUsers from './views/ops_users.js';
 import * as profile from './views/profile.js';
 import * as recover from './views/recover.js';
 import * as settings from './views/settings.js';
+import { loginErrorText } from './views/sign_in_providers.js';
 
 const ROUTES = {
   '': auth.landing, login: auth.login, signup: auth.signup,
@@ -65,6 +66,8 @@ export const ctx = {
   render() { return render(); },
   /// A line for the next screen to show once (the login screen shows it).
   flash: null,
+  /// Why a return from a sign-in provider failed, for the login (or settings) screen, once.
+  loginError: null,
 };
 
 // The unread count beside 채팅: hidden at 0, a number otherwise (words for screen readers).
@@ -140,9 +143,20 @@ function show(route, content) {
   (heading ?? main).focus();
 }
 
+/// A failed return from a sign-in provider lands on `/?login_error=CODE`: its words go to the
+/// login screen (settings, for a signed-in account that was linking one), and the code leaves
+/// the address so a reload or a shared link does not say it again.
+function takeLoginError() {
+  const code = new URLSearchParams(location.search).get('login_error');
+  if (code === null) return;
+  ctx.loginError = loginErrorText(code);
+  history.replaceState(null, '', ctx.me ? '/#/settings' : '/#/login');
+}
+
 async function start() {
   ctx.catalog = await api('GET', '/api/catalog').catch(() => null);
   await ctx.refreshMe().catch(() => null);
+  takeLoginError();
   window.addEventListener('hashchange', render);
   await render();
 }

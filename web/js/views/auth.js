@@ -1,6 +1,10 @@
 import { api } from '../api.js';
 import { field, h } from '../dom.js';
 import { alertBox, loader, onSubmit } from '../forms.js';
+import { loginErrorAlert, providerButtons } from './sign_in_providers.js';
+
+/// Where one-tap sign-in lands: home (the router sends a new account to its profile first).
+const AFTER_SIGN_IN = '/#/home';
 
 export function landing(ctx) {
   if (ctx.me) ctx.go('home');
@@ -11,6 +15,7 @@ export function landing(ctx) {
       h('p', { class: 'count', id: 'participants' }, stats.users.toLocaleString('ko-KR')),
       h('p', { class: 'muted' }, `명이 참여 중 · 지금까지 ${stats.matches.toLocaleString('ko-KR')}번 매칭`),
     ]),
+    providerButtons(AFTER_SIGN_IN),
     h('div', { class: 'actions' },
       h('a', { class: 'button', href: '#/signup' }, '시작하기'),
       h('a', { class: 'button secondary', href: '#/login' }, '로그인')));
@@ -30,6 +35,8 @@ export function login(ctx) {
   const form = h('form', { novalidate: true },
     h('h1', {}, '로그인'),
     flash ? h('p', { class: 'alert ok', id: 'login-notice', role: 'status' }, flash) : null,
+    loginErrorAlert(ctx),
+    providerButtons(AFTER_SIGN_IN, '또는 이메일로 로그인'),
     field('이메일', 'email', h('input', { type: 'email', autocomplete: 'email', required: true })),
     field('비밀번호', 'password', h('input', { type: 'password', autocomplete: 'current-password', required: true })),
     h('label', { class: 'inline check', for: 'login-remember' },

@@ -22,6 +22,7 @@ export function view(ctx) {
   if (locked) gender.disabled = true;
   const form = h('form', { novalidate: true },
     h('h1', {}, locked ? '프로필 수정' : '프로필 만들기'),
+    locked ? null : h('p', { id: 'profile-welcome' }, `${ctx.me.nickname}님, 반가워요! 매칭을 시작하려면 프로필을 만들어 주세요.`),
     h('p', { class: 'muted' }, '매칭된 상대에게 보여 줄 정보예요. 연락처는 매칭된 사람만 볼 수 있어요.'),
     field('성별', 'gender', gender),
     locked ? h('p', { class: 'muted' }, '성별은 한 번 정하면 바꿀 수 없어요.') : null,

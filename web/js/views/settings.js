@@ -4,6 +4,7 @@ import { alertBox, showError } from '../forms.js';
 import { passwordCard } from './settings_password.js';
 import { schoolCard } from './settings_school.js';
 import { sessionsCard } from './settings_sessions.js';
+import { linkCard, loginErrorAlert } from './sign_in_providers.js';
 
 /// `#/settings`; `?go=school` (from the match screen) brings the school e-mail card into view.
 export function view(ctx, params) {
@@ -44,11 +45,14 @@ export function view(ctx, params) {
   const sessions = sessionsCard();
   const section = h('section', {},
     h('h1', {}, '설정'),
+    // A provider that could not be linked comes back here (`/?login_error=CODE` while signed in).
+    loginErrorAlert(ctx),
     h('div', { class: 'card' },
       h('label', { class: 'inline', for: 'dont-pick-me' }, toggle, '다른 사람의 매칭에 나오지 않기'),
       status,
       h('p', {}, h('a', { href: '#/profile' }, '프로필 수정'))),
     school,
+    linkCard(ctx),
     passwordCard(() => sessions.reload()),
     sessions.card,
     h('div', { class: 'card actions' }, logout),

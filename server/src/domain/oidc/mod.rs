@@ -16,9 +16,19 @@ use crate::db::oidc::{identity_key, OidcFlow};
 use crate::db::{now_ms, Db};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
 };
+
+/// A client built from discovery: authorization endpoint set, token endpoint maybe.
+type RelyingParty = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -108,6 +118,11 @@ impl Oidc {
                 return Ok(cached.clone());
             }
         }
+        self.discover(provider).await
+    }
+
+    /// Fetches the discovery document and the keys afresh (and caches them).
+    async fn discover(&self, provider: &Provider) -> Result<CoreProviderMetadata, OidcError> {
         let issuer = IssuerUrl::new(provider.issuer.clone())
             .map_err(|e| OidcError::Provider(e.to_string()))?;
         let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
@@ -126,20 +141,29 @@ impl Oidc {
         RedirectUrl::new(uri).map_err(|e| OidcError::Provider(e.to_string()))
     }
 
-    /// Where to send the browser to sign in (or link, for `link_user`), landing on `next`.
+    fn client(
+        &self,
+        provider: &Provider,
+        metadata: CoreProviderMetadata,
+    ) -> Result<RelyingParty, OidcError> {
+        Ok(CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(provider.client_id.clone()),
+            Some(ClientSecret::new(provider.client_secret.clone())),
+        )
+        .set_redirect_uri(self.redirect_uri(provider)?))
+    }
+
+    /// Where to send the browser to sign in (or link, for `link_user`), landing on `next`,
+    /// and the `state` the browser must bring back (also kept in a cookie: see the route).
     pub async fn start(
         &self,
         db: &Db,
         provider: &Provider,
         next: String,
         link_user: Option<UserId>,
-    ) -> Result<String, OidcError> {
-        let client = CoreClient::from_provider_metadata(
-            self.metadata(provider).await?,
-            ClientId::new(provider.client_id.clone()),
-            Some(ClientSecret::new(provider.client_secret.clone())),
-        )
-        .set_redirect_uri(self.redirect_uri(provider)?);
+    ) -> Result<(String, String), OidcError> {
+        let client = self.client(provider, self.metadata(provider).await?)?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
             .authorize_url(
@@ -159,7 +183,7 @@ impl Oidc {
             created_at_ms: now_ms(),
         };
         db.start_oidc_flow(state.secret().clone(), flow).await?;
-        Ok(url.to_string())
+        Ok((url.to_string(), state.secret().clone()))
     }
 
     /// Completes a sign-in: the state is taken (once), the code exchanged with the PKCE
@@ -175,12 +199,7 @@ impl Oidc {
         if flow.provider != provider.id {
             return Err(OidcError::State);
         }
-        let client = CoreClient::from_provider_metadata(
-            self.metadata(provider).await?,
-            ClientId::new(provider.client_id.clone()),
-            Some(ClientSecret::new(provider.client_secret.clone())),
-        )
-        .set_redirect_uri(self.redirect_uri(provider)?);
+        let client = self.client(provider, self.metadata(provider).await?)?;
         let exchange = client
             .exchange_code(AuthorizationCode::new(code))
             .map_err(|e| OidcError::Provider(e.to_string()))?
@@ -191,9 +210,20 @@ impl Oidc {
             .map_err(|e| OidcError::Provider(format!("token: {e}")))?;
         let id_token = openidconnect::TokenResponse::id_token(&tokens)
             .ok_or_else(|| OidcError::Token("no ID token".into()))?;
-        let claims = id_token
-            .claims(&client.id_token_verifier(), &Nonce::new(flow.nonce.clone()))
-            .map_err(|e| OidcError::Token(e.to_string()))?;
+        let nonce = Nonce::new(flow.nonce.clone());
+        let claims = match id_token.claims(&client.id_token_verifier(), &nonce) {
+            Ok(claims) => claims.clone(),
+            // The provider may have rotated its keys since they were cached: fetch them
+            // again and check once more.
+            Err(_) => {
+                let fresh = self.client(provider, self.discover(provider).await?)?;
+                let verifier = fresh.id_token_verifier();
+                let checked = id_token.claims(&verifier, &nonce);
+                checked
+                    .map_err(|e| OidcError::Token(e.to_string()))?
+                    .clone()
+            }
+        };
         let nickname = claims
             .nickname()
             .and_then(|n| n.get(None))

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use axum_extra::extract::cookie::CookieJar;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::{Deserialize, Serialize};
 use storage::UserId;
 use utoipa::{IntoParams, ToSchema};
@@ -30,6 +30,22 @@ pub async fn providers(State(state): State<AppState>) -> Json<Vec<ProviderView>>
         name: p.name.clone(),
     });
     Json(list.collect())
+}
+
+/// The cookie that ties a flow's `state` to the browser that started it.
+const FLOW_COOKIE: &str = "oidc_state";
+const FLOW_COOKIE_PATH: &str = "/api/auth/oidc";
+
+/// HttpOnly, SameSite=Lax (the provider's redirect back is a top-level GET from another site),
+/// ten minutes, only sent to the sign-in paths.
+fn flow_cookie(state: String, https: bool) -> Cookie<'static> {
+    Cookie::build((FLOW_COOKIE, state))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(https)
+        .path(FLOW_COOKIE_PATH)
+        .max_age(time::Duration::minutes(10))
+        .build()
 }
 
 /// A 302 to `location` (API.md asks for 302 on both legs of the flow).
@@ -81,13 +97,17 @@ pub async fn start(
     Path(id): Path<String>,
     Query(query): Query<StartQuery>,
     headers: HeaderMap,
+    jar: CookieJar,
 ) -> ApiResult<Response> {
     let provider = state.oidc.provider(&id).ok_or(ApiError::NotFound)?;
     let next = local_path(query.next.as_deref());
     let link_user = signed_in(&state, &headers)?;
     Ok(
         match state.oidc.start(&state.db, provider, next, link_user).await {
-            Ok(url) => found(&url),
+            Ok((url, flow_state)) => {
+                let cookie = flow_cookie(flow_state, state.config.tls.enabled());
+                (jar.add(cookie), found(&url)).into_response()
+            }
             Err(e) => {
                 tracing::warn!(provider = %id, error = %e, "sign-in could not start");
                 failed(e.code())
