@@ -13,7 +13,7 @@ pub mod process;
 pub mod smtp;
 
 pub use api::{profile, ApiClient, Reply};
-pub use app::{spawn_app, spawn_app_on, spawn_app_with, TestApp};
+pub use app::{spawn_app, spawn_app_on, spawn_app_with, spawn_app_without_matcher, TestApp};
 pub use nats::NatsServer;
 pub use oidc::OidcProvider;
 pub use poll::wait_until;

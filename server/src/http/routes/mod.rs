@@ -42,6 +42,7 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::load_shed::LoadShedLayer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -147,7 +148,11 @@ pub fn router(state: AppState) -> Router {
         "/api/openapi.json",
         get(move || openapi::serve(description.clone())),
     )
-    .fallback(assets::serve)
+    .fallback_service(
+        Router::new()
+            .fallback(assets::serve)
+            .layer(CompressionLayer::new()),
+    )
     .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
     .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
     .layer(middleware::from_fn_with_state(
