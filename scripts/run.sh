@@ -82,6 +82,8 @@ COMAtching is running.
   Demo users: demo00000@demo.comatching.kr … password: demo-password
 Demo admin: $admin_email password: $admin_password
   Data:       $root/data (delete it to start over)
+  Mail:       no SMTP server here: reset links and school codes are written as .eml files
+              in $root/data/server/mail/ (set COMATCHING_SMTP_URL to send them)
 Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"
