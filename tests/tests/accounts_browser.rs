@@ -1,13 +1,14 @@
 //! Accounts in a real headless Chromium at phone size against a real server and nats-server,
 //! with mail written as `.eml` files under the server's data directory (no SMTP in tests):
-//! (a) a festival helper signs up as an operator and waits; the admin turns one applicant down
-//! in two taps and approves the helper, whose reload opens the 운영 menu; (b) a student signs
-//! out her other devices in two taps, changes her password in settings (a wrong current one is
-//! refused) and signs in with the new one in a fresh browser with 로그인 유지; (c) "비밀번호를
-//! 잊었어요": the reset mail's link opens the app's `/reset` page, the new password works and the
-//! link works once; (d) a school e-mail, which this server requires before matching: the match
-//! screen says so and leads to settings, where the code from the mail (a wrong one first) ends
-//! in "✓ 인증됨". Screenshots go to target/screenshots/accounts/.
+//! (a) a festival helper signs up as an operator, accepts the consent documents and waits; the
+//! admin turns one applicant down in two taps and approves the helper, whose reload opens the
+//! 운영 menu; (b) a student signs out her other devices in two taps, changes her password in
+//! settings (a wrong current one is refused) and signs in with the new one in a fresh browser
+//! with 로그인 유지; (c) "비밀번호를 잊었어요": the reset mail's link opens the app's `/reset` page,
+//! the new password works and the link works once; (d) a school e-mail, which this server
+//! requires before matching: the match screen says so and leads to settings, where the code from
+//! the mail (a wrong one first) ends in "✓ 인증됨". Screenshots go to
+//! target/screenshots/accounts/.
 
 use comatching_tests::app::{ADMIN_EMAIL, ADMIN_PASSWORD};
 use comatching_tests::browser::{Browser, ChromeDriver};
@@ -357,7 +358,13 @@ async fn operator_onboarding(app: &TestApp, driver: &ChromeDriver) {
     o.fill("#op-nickname", "부스도우미").await;
     o.screenshot("01-operator-signup").await;
     o.click("#op-signup").await;
+    // A new account accepts the documents first ("모두 동의"), then sees its application.
+    o.wait_text("#consent-submit", "동의하고 계속하기").await;
+    o.click("#consent-all").await;
+    o.click("#consent-submit").await;
     o.wait_text("#op-pending", OP_PENDING).await;
+    let url = o.client.current_url().await.expect("the address");
+    assert_eq!(url.fragment(), Some("/operator-signup"), "{url}");
     o.wait_text("#nav", "설정").await;
     o.screenshot("02-operator-pending").await;
 

@@ -14,6 +14,47 @@ async fn sign_up(browser: &Browser, email: &str, nickname: &str) {
     browser.click("button[type=submit]").await;
 }
 
+/// Runs `script` in the page and returns its value.
+async fn js(browser: &Browser, script: &str) -> serde_json::Value {
+    browser
+        .client
+        .execute(script, vec![])
+        .await
+        .expect("run a script in the page")
+}
+
+/// The consent screen a new account sees before its profile: the button waits for every box,
+/// "모두 동의" ticks them all. `shot` names a screenshot of it, ticked.
+async fn consent(browser: &Browser, shot: Option<&str>) {
+    const SUBMIT_DISABLED: &str = "return document.getElementById('consent-submit').disabled;";
+    browser
+        .wait_text("#consent-submit", "동의하고 계속하기")
+        .await;
+    browser.wait_text("h1", "약관 동의").await;
+    assert_eq!(
+        js(browser, SUBMIT_DISABLED).await,
+        json!(true),
+        "nothing ticked yet"
+    );
+    browser.click("#consent-all").await;
+    let ticked = js(
+        browser,
+        "return ['terms', 'privacy', 'contact_sharing', 'age']
+           .map((id) => document.getElementById(`consent-${id}`).checked);",
+    )
+    .await;
+    assert_eq!(
+        ticked,
+        json!([true, true, true, true]),
+        "모두 동의 ticks all four"
+    );
+    assert_eq!(js(browser, SUBMIT_DISABLED).await, json!(false));
+    if let Some(name) = shot {
+        browser.screenshot(name).await;
+    }
+    browser.click("#consent-submit").await;
+}
+
 async fn fill_profile(browser: &Browser, mbti: &str) {
     browser.wait_text("h1", "프로필").await;
     browser.choose("select[name=gender]", "MALE").await;
@@ -52,6 +93,7 @@ async fn a_student_charges_points_and_gets_a_match_with_contact() {
     student.wait_text("#participants", "2").await;
     student.screenshot("01-landing").await;
     sign_up(&student, "minsu@test.ac.kr", "민수").await;
+    consent(&student, Some("01b-consent")).await;
     fill_profile(&student, "enfp").await;
     student.screenshot("02-profile").await;
     student.click("button[type=submit]").await;
@@ -168,6 +210,7 @@ async fn every_error_shows_a_korean_message_where_it_belongs() {
 
     browser.fill("input[name=nickname]", "새내기").await;
     browser.click("button[type=submit]").await;
+    consent(&browser, None).await;
     fill_profile(&browser, "ABCD").await;
     browser.click("button[type=submit]").await;
     browser.wait_text("#err-mbti", "네 글자").await;

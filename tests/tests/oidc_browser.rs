@@ -1,8 +1,9 @@
 //! "카카오로 시작하기" in a real headless Chromium at phone size, against a real server, a real
 //! nats-server and a real OpenID provider (panva's oidc-provider under Node.js, with its own
 //! development login and consent pages; see `comatching_tests::oidc`): (a) a new student taps
-//! the button, signs in at the provider and consents, and lands signed in on the profile screen
-//! with the provider's nickname; signed out, one tap brings the same account back without the
+//! the button, signs in at the provider and consents, and lands signed in on the app's own
+//! consent screen (terms, personal data, contact sharing), then the profile screen with the
+//! provider's nickname; signed out, one tap brings the same account back without the
 //! provider asking again; (b) a student with a password links the provider in settings and then
 //! signs in with it; another account cannot link the same provider account; (c) a forged return
 //! (`state` and `code` made up) and (d) a provider that cannot be reached end on the login screen
@@ -76,6 +77,15 @@ async fn sign_in_at_provider(browser: &Browser, login: &str, shots: Option<(&str
         browser.screenshot(consent_shot).await;
     }
     browser.click("button[type=submit]").await;
+}
+
+/// The consent screen a new account sees first: "모두 동의", then on.
+async fn consent(browser: &Browser) {
+    browser
+        .wait_text("#consent-submit", "동의하고 계속하기")
+        .await;
+    browser.click("#consent-all").await;
+    browser.click("#consent-submit").await;
 }
 
 /// Signs out from settings; the login screen follows.
@@ -157,7 +167,15 @@ async fn first_sign_in_and_back_again(app: &TestApp, driver: &ChromeDriver) {
         Some(("03-provider-login", "04-provider-consent")),
     )
     .await;
-    // A new account has no profile: the router sends it to the profile screen.
+    // A new account has accepted nothing: the router sends it to the consent screen first, and
+    // then (no profile either) to the profile screen.
+    b.wait_text("h1", "약관 동의").await;
+    let url = b.client.current_url().await.expect("the address");
+    assert_eq!(url.fragment(), Some("/consent?next=home"), "{url}");
+    let (status, fresh) = me(&b).await;
+    assert_eq!(status, 200);
+    assert_eq!(fresh["consent"], Value::Null, "{fresh}");
+    consent(&b).await;
     b.wait_text("#profile-welcome", &format!("{LOGIN_NEW}님"))
         .await;
     b.wait_text("#nav", "설정").await;
@@ -173,6 +191,7 @@ async fn first_sign_in_and_back_again(app: &TestApp, driver: &ChromeDriver) {
     assert_eq!(first["nickname"], LOGIN_NEW, "{first}");
     assert_eq!(first["providers"], json!([PROVIDER]), "{first}");
     assert_eq!(first["profile"], Value::Null, "{first}");
+    assert!(first["consent"]["version"].is_u64(), "{first}");
 
     // Signed out, one tap: the provider remembers the sign-in and the consent.
     sign_out(&b).await;

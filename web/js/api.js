@@ -11,6 +11,14 @@ const TIMEOUT_MS = 15000;
 /// An upload (a photo of up to 2 MB on a festival's mobile network) may take longer.
 const UPLOAD_TIMEOUT_MS = 60000;
 
+/// What to do when the API says the signed-in user has not accepted the documents in force
+/// (403 CONSENT_REQUIRED): the app sends them to the consent screen. The error is still thrown.
+let consentRequired = () => {};
+
+export function onConsentRequired(handler) {
+  consentRequired = handler;
+}
+
 async function send(path, init, timeoutMs) {
   let response;
   try {
@@ -24,6 +32,7 @@ async function send(path, init, timeoutMs) {
     const error = data?.error ?? {};
     // A body refused before the API saw it (a proxy's size limit) has no JSON error.
     const code = error.code ?? (response.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'UNKNOWN');
+    if (code === 'CONSENT_REQUIRED') consentRequired();
     throw new ApiError(response.status, code, error.message ?? '');
   }
   return data;

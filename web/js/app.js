@@ -1,10 +1,11 @@
 // The single-page app: a hash router over screens, the signed-in user and the catalog.
-import { api } from './api.js';
+import { api, onConsentRequired } from './api.js';
 import * as chatSocket from './chat_socket.js';
 import { h } from './dom.js';
 import * as auth from './views/auth.js';
 import * as booth from './views/booth.js';
 import * as chat from './views/chat.js';
+import * as consent from './views/consent.js';
 import * as home from './views/home.js';
 import * as charge from './views/charge.js';
 import * as match from './views/match.js';
@@ -27,6 +28,7 @@ const ROUTES = {
   '': auth.landing, login: auth.login, signup: auth.signup,
   forgot: recover.forgot, 'operator-signup': operatorSignup.view,
   home: home.view, profile: profile.view, charge: charge.view,
+  consent: consent.view,
   match: match.view, history: match.history, settings: settings.view, ops: ops.view,
   'ops-users': opsUsers.view, 'ops-stats': opsUsers.stats,
   'ops-reports': opsReports.view, 'ops-bans': opsBans.view,
@@ -41,11 +43,26 @@ const ADMIN_ONLY = new Set(['ops-notices', 'ops-payment', 'ops-events', 'ops-ope
 /// Where the password reset mail's link points: `/reset#token=…` (the server serves this app there).
 const RESET_PATH = '/reset';
 /// Pages a signed-in student may open before writing a profile.
-const WITHOUT_PROFILE = new Set(['profile', 'settings', 'charge', 'booth']);
+const WITHOUT_PROFILE = new Set(['profile', 'settings', 'charge', 'booth', 'consent']);
+/// Pages a signed-in user may open before accepting the documents in force (besides the public
+/// ones, and the operator pages for operators): withdrawing and signing out stay possible.
+const WITHOUT_CONSENT = new Set(['consent', 'settings']);
+/// Screens no one is sent back to after the consent screen (signing in, or the consent itself).
+const NOT_AFTER_CONSENT = new Set(['', 'login', 'signup', 'forgot', 'consent']);
+
+/// The route and its query in the address ('match', 'x=1' for `#/match?x=1`).
+function currentRoute() {
+  const [route, query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  return { route, query };
+}
+
+let consentLoading = null;
 
 export const ctx = {
   me: null,
   catalog: null,
+  /// `GET /api/consent`: `{version, min_age, documents}`; null until it has been had.
+  consent: null,
   cleanup: [],
   async refreshMe() {
     try {
@@ -60,6 +77,36 @@ export const ctx = {
   async refreshCatalog() {
     this.catalog = await api('GET', '/api/catalog').catch(() => this.catalog);
     return this.catalog;
+  },
+  /// The consent documents in force, asked once (again after a failure, or when `fresh`: the
+  /// version may have changed while the app was open). Throws when they cannot be had.
+  async loadConsent({ fresh = false } = {}) {
+    if (fresh) this.consent = null;
+    if (this.consent) return this.consent;
+    consentLoading ??= api('GET', '/api/consent')
+      .then((documents) => { this.consent = documents; return documents; })
+      .finally(() => { consentLoading = null; });
+    return consentLoading;
+  },
+  /// The version of the documents in force, or null while unknown.
+  get consentVersion() { return this.consent?.version ?? null; },
+  /// Whether the signed-in user still has to accept the documents in force. While the version
+  /// is unknown (the documents could not be had yet), only a user who never accepted any; the
+  /// API refuses the rest with CONSENT_REQUIRED, which leads to the consent screen too.
+  needsConsent() {
+    if (!this.me) return false;
+    const version = this.consentVersion;
+    return version === null ? !this.me.consent : this.me.consent?.version !== version;
+  },
+  /// The consent screen's address, coming back to `next` ('match?x=1') afterwards.
+  consentRoute(next) {
+    const route = (next ?? '').split('?')[0];
+    return this.returnsAfterConsent(route) ? `consent?next=${encodeURIComponent(next)}` : 'consent';
+  },
+  /// Whether the consent screen may send the user on to `route` (a screen of this app, not a
+  /// sign-in screen).
+  returnsAfterConsent(route) {
+    return Object.hasOwn(ROUTES, route) && !NOT_AFTER_CONSENT.has(route);
   },
   go(route) { location.hash = `#/${route}`; },
   /// Draws the current screen again (after something it depends on changed, such as `me`).
@@ -117,7 +164,7 @@ async function render() {
     // A menu link followed from the reset page: back to the app's own address.
     history.replaceState(null, '', `/${location.hash}`);
   }
-  const [route, query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const { route, query } = currentRoute();
   const params = new URLSearchParams(query);
   const view = ROUTES[route] ?? auth.landing;
   if (!PUBLIC.has(route) && !ctx.me) return ctx.go('login');
@@ -125,6 +172,12 @@ async function render() {
   const operatorPage = route.startsWith('ops');
   if (operatorPage && !['OPERATOR', 'ADMIN'].includes(ctx.me?.role)) return ctx.go('home');
   if (ADMIN_ONLY.has(route) && ctx.me.role !== 'ADMIN') return ctx.go('ops');
+  // Consent to the documents in force before anything else, but for the operators' own pages
+  // (staff without a student profile never need it). The documents once per page load.
+  if (ctx.me && !ctx.consent) await ctx.loadConsent().catch(() => null);
+  if (ctx.needsConsent() && !PUBLIC.has(route) && !WITHOUT_CONSENT.has(route) && !operatorPage) {
+    return ctx.go(ctx.consentRoute(query ? `${route}?${query}` : route));
+  }
   // Someone waiting on an operator application (no student profile needed) may see home.
   const applicantHome = route === 'home' && Boolean(ctx.me?.operator_request);
   if (ctx.me && !ctx.me.profile && !WITHOUT_PROFILE.has(route) && !operatorPage && !PUBLIC.has(route) && !applicantHome) {
@@ -153,8 +206,23 @@ function takeLoginError() {
   history.replaceState(null, '', ctx.me ? '/#/settings' : '/#/login');
 }
 
+/// The API refused something for want of consent (the version changed while the app was open,
+/// or another tab withdrew it): the documents and `me` again, then the consent screen, coming
+/// back here afterwards. Several refusals at once go there once.
+let toConsent = null;
+onConsentRequired(() => {
+  toConsent ??= (async () => {
+    await Promise.all([ctx.loadConsent({ fresh: true }).catch(() => null), ctx.refreshMe().catch(() => null)]);
+    const { route, query } = currentRoute();
+    if (route !== 'consent') ctx.go(ctx.consentRoute(query ? `${route}?${query}` : route));
+  })().finally(() => { toConsent = null; });
+});
+
 async function start() {
-  ctx.catalog = await api('GET', '/api/catalog').catch(() => null);
+  [ctx.catalog] = await Promise.all([
+    api('GET', '/api/catalog').catch(() => null),
+    ctx.loadConsent().catch(() => null),
+  ]);
   await ctx.refreshMe().catch(() => null);
   takeLoginError();
   window.addEventListener('hashchange', render);

@@ -37,6 +37,11 @@ export const seoulTime = (at) => new Date(at).toLocaleString('ko-KR', {
   timeZone: 'Asia/Seoul', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit',
 });
 
+/// A day as the booth reads it, in Korea ('2024년 12월 3일').
+export const seoulDate = (at) => new Date(at).toLocaleDateString('ko-KR', {
+  timeZone: 'Asia/Seoul', year: 'numeric', month: 'long', day: 'numeric',
+});
+
 /// Korea keeps one offset all year (no daylight saving time).
 const SEOUL_OFFSET_MS = 9 * 60 * 60 * 1000;
 

@@ -20,6 +20,8 @@ const ERRORS = {
   INVALID_COMMENT: '한마디는 200자 이내로 입력해 주세요.',
   GENDER_LOCKED: '성별은 한 번 정하면 바꿀 수 없어요.',
   PROFILE_REQUIRED: '먼저 프로필을 작성해 주세요.',
+  INVALID_CONSENT: '모든 필수 항목에 동의해 주세요.',
+  CONSENT_REQUIRED: '먼저 약관에 동의해 주세요.',
   INVALID_AMOUNT: '충전 금액은 1,000~50,000P, 500P 단위예요.',
   INVALID_DEPOSITOR_NAME: '입금자명은 1~20자로 입력해 주세요.',
   INVALID_IMPORTANT: '중요 옵션은 고른 옵션 중에서 정해 주세요.',

@@ -21,11 +21,16 @@ export function landing(ctx) {
       h('a', { class: 'button secondary', href: '#/login' }, '로그인')));
 }
 
+/// Signed in: home, or the profile screen for a new student (the router shows the consent
+/// screen first to anyone who has not accepted the documents in force). Operators without a
+/// student profile go to their own pages, which need no consent.
 async function enter(ctx, user) {
   ctx.me = user;
   await ctx.refreshMe();
+  const staff = ctx.me.role === 'OPERATOR' || ctx.me.role === 'ADMIN';
   // Someone who applied to be an operator sees where the application stands on home.
-  ctx.go(ctx.me.profile || ctx.me.operator_request ? 'home' : 'profile');
+  if (ctx.me.profile || ctx.me.operator_request) ctx.go('home');
+  else ctx.go(staff ? 'ops' : 'profile');
 }
 
 export function login(ctx) {

@@ -53,8 +53,10 @@ export function view(ctx) {
     });
     ctx.me = reply.user;
     await ctx.refreshMe().catch(() => null);
-    // The same address again, now signed in: the menu and where the application stands.
-    await ctx.render();
+    // The consent screen first (a new account has accepted nothing yet), then this address
+    // again, now signed in: the menu and where the application stands.
+    if (ctx.needsConsent()) ctx.go(ctx.consentRoute('operator-signup'));
+    else await ctx.render();
   });
   return h('section', { class: 'card account' }, form);
 }

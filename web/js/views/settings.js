@@ -1,10 +1,23 @@
 import { api } from '../api.js';
-import { h } from '../dom.js';
+import { h, seoulDate } from '../dom.js';
 import { alertBox, showError } from '../forms.js';
 import { passwordCard } from './settings_password.js';
 import { schoolCard } from './settings_school.js';
 import { sessionsCard } from './settings_sessions.js';
 import { linkCard, loginErrorAlert } from './sign_in_providers.js';
+
+/// Which version of the documents this account accepted, and when (read only); a way to the
+/// consent screen when it has accepted none, or not the version in force.
+function consentStatus(ctx) {
+  const consent = ctx.me.consent;
+  const link = (text) => h('a', { href: `#/${ctx.consentRoute('settings')}` }, text);
+  if (!consent) {
+    return h('p', { class: 'consent-status', id: 'consent-status' }, '약관 동의: 아직 하지 않았어요 · ', link('동의하기'));
+  }
+  return h('p', { class: 'consent-status', id: 'consent-status' },
+    `약관 동의: 제${consent.version}판 · `, h('time', { datetime: consent.at }, seoulDate(consent.at)),
+    ctx.needsConsent() ? [' · ', link('새 약관에 동의하기')] : null);
+}
 
 /// `#/settings`; `?go=school` (from the match screen) brings the school e-mail card into view.
 export function view(ctx, params) {
@@ -50,7 +63,8 @@ export function view(ctx, params) {
     h('div', { class: 'card' },
       h('label', { class: 'inline', for: 'dont-pick-me' }, toggle, '다른 사람의 매칭에 나오지 않기'),
       status,
-      h('p', {}, h('a', { href: '#/profile' }, '프로필 수정'))),
+      h('p', {}, h('a', { href: '#/profile' }, '프로필 수정')),
+      consentStatus(ctx)),
     school,
     linkCard(ctx),
     passwordCard(() => sessions.reload()),
