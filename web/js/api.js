@@ -19,6 +19,18 @@ export function onConsentRequired(handler) {
   consentRequired = handler;
 }
 
+/// What to do when the API says the session is gone (401 UNAUTHENTICATED: it expired, was
+/// signed out elsewhere, or ended by a ban): the app goes to the login screen. The error is
+/// still thrown. A wrong password (BAD_CREDENTIALS) or the login call itself is not that.
+let unauthenticated = () => {};
+
+export function onUnauthenticated(handler) {
+  unauthenticated = handler;
+}
+
+/// Signing in and out answer 401 for their own reasons (a wrong password, a session already gone).
+const NOT_SESSION_ENDED = ['/api/auth/login', '/api/auth/logout'];
+
 async function send(path, init, timeoutMs) {
   let response;
   try {
@@ -33,6 +45,7 @@ async function send(path, init, timeoutMs) {
     // A body refused before the API saw it (a proxy's size limit) has no JSON error.
     const code = error.code ?? (response.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'UNKNOWN');
     if (code === 'CONSENT_REQUIRED') consentRequired();
+    if (response.status === 401 && code !== 'BAD_CREDENTIALS' && !NOT_SESSION_ENDED.some((p) => path.startsWith(p))) unauthenticated();
     throw new ApiError(response.status, code, error.message ?? '');
   }
   return data;

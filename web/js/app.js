@@ -1,5 +1,5 @@
 // The single-page app: a hash router over screens, the signed-in user and the catalog.
-import { api, onConsentRequired } from './api.js';
+import { api, onConsentRequired, onUnauthenticated } from './api.js';
 import * as chatSocket from './chat_socket.js';
 import { h } from './dom.js';
 import * as auth from './views/auth.js';
@@ -57,6 +57,24 @@ function currentRoute() {
 }
 
 let consentLoading = null;
+let catalogLoading = null;
+
+/// Tries to load `what` up to `tries` times, waiting longer after each failure (0.5 s, 1 s…):
+/// a festival's mobile network drops the odd request.
+const BACKOFF_MS = 500;
+async function withRetries(what, tries = 3) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await what();
+    } catch (error) {
+      if (attempt >= tries || (error.status >= 400 && error.status < 500)) throw error;
+      await new Promise((resolve) => { setTimeout(resolve, BACKOFF_MS * 2 ** (attempt - 1)); });
+    }
+  }
+}
+
+/// Said on the login screen when the session ended (expired, signed out elsewhere, banned).
+export const SESSION_ENDED = '로그인이 필요해요. 다시 로그인해 주세요.';
 
 export const ctx = {
   me: null,
@@ -78,12 +96,20 @@ export const ctx = {
     this.catalog = await api('GET', '/api/catalog').catch(() => this.catalog);
     return this.catalog;
   },
+  /// The catalog (hobbies, prices), tried three times with a pause between; throws when it
+  /// cannot be had (the screens that need it then offer to try again: `#retry-load`).
+  async loadCatalog() {
+    catalogLoading ??= withRetries(() => api('GET', '/api/catalog'))
+      .then((catalog) => { this.catalog = catalog; return catalog; })
+      .finally(() => { catalogLoading = null; });
+    return catalogLoading;
+  },
   /// The consent documents in force, asked once (again after a failure, or when `fresh`: the
   /// version may have changed while the app was open). Throws when they cannot be had.
   async loadConsent({ fresh = false } = {}) {
     if (fresh) this.consent = null;
     if (this.consent) return this.consent;
-    consentLoading ??= api('GET', '/api/consent')
+    consentLoading ??= withRetries(() => api('GET', '/api/consent'))
       .then((documents) => { this.consent = documents; return documents; })
       .finally(() => { consentLoading = null; });
     return consentLoading;
@@ -109,6 +135,16 @@ export const ctx = {
     return Object.hasOwn(ROUTES, route) && !NOT_AFTER_CONSENT.has(route);
   },
   go(route) { location.hash = `#/${route}`; },
+  /// The login screen's address, coming back to `next` ('charge', 'chat?m=…') afterwards.
+  loginRoute(next) {
+    const route = (next ?? '').split('?')[0];
+    return this.returnsAfterLogin(route) ? `login?next=${encodeURIComponent(next)}` : 'login';
+  },
+  /// Whether the login screen may send the user on to `route` (a screen of this app that needs
+  /// signing in).
+  returnsAfterLogin(route) {
+    return Object.hasOwn(ROUTES, route) && !PUBLIC.has(route) && route !== 'consent';
+  },
   /// Draws the current screen again (after something it depends on changed, such as `me`).
   render() { return render(); },
   /// A line for the next screen to show once (the login screen shows it).
@@ -167,7 +203,7 @@ async function render() {
   const { route, query } = currentRoute();
   const params = new URLSearchParams(query);
   const view = ROUTES[route] ?? auth.landing;
-  if (!PUBLIC.has(route) && !ctx.me) return ctx.go('login');
+  if (!PUBLIC.has(route) && !ctx.me) return ctx.go(ctx.loginRoute(query ? `${route}?${query}` : route));
   // Every `ops…` page is for operators (and admins) only.
   const operatorPage = route.startsWith('ops');
   if (operatorPage && !['OPERATOR', 'ADMIN'].includes(ctx.me?.role)) return ctx.go('home');
@@ -218,9 +254,28 @@ onConsentRequired(() => {
   })().finally(() => { toConsent = null; });
 });
 
+/// The API says the session is gone (it expired, or it was ended elsewhere: a sign-out, a
+/// password change, a ban): signed out here too, then the login screen, which says so and comes
+/// back here afterwards. Several refusals at once go there once.
+onUnauthenticated(() => {
+  if (!ctx.me) return;
+  ctx.me = null;
+  chatSocket.stop();
+  // The reset page ends every session on purpose and goes to the login screen itself.
+  if (location.pathname === RESET_PATH) return;
+  const { route, query } = currentRoute();
+  nav('login');
+  ctx.flash = SESSION_ENDED;
+  if (route === 'login') {
+    render();
+    return;
+  }
+  ctx.go(ctx.loginRoute(query ? `${route}?${query}` : route));
+});
+
 async function start() {
-  [ctx.catalog] = await Promise.all([
-    api('GET', '/api/catalog').catch(() => null),
+  await Promise.all([
+    ctx.loadCatalog().catch(() => null),
     ctx.loadConsent().catch(() => null),
   ]);
   await ctx.refreshMe().catch(() => null);

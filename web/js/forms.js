@@ -71,3 +71,26 @@ export function loader(load, render) {
   attempt();
   return box;
 }
+
+/// A screen that needs the catalog (hobbies, prices) when it could not be had, even after
+/// three tries: why, in words, and a button to try again (which draws the screen once it comes).
+export function catalogRetry(ctx, title) {
+  const status = h('div', { class: 'alert', role: 'alert', id: 'load-error' },
+    '필요한 정보를 불러오지 못했어요. 네트워크 연결을 확인하고 다시 시도해 주세요.');
+  const retry = h('button', { type: 'button', class: 'wide', id: 'retry-load' }, '다시 시도');
+  retry.addEventListener('click', async () => {
+    if (retry.disabled) return;
+    retry.disabled = true;
+    retry.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' 불러오는 중…');
+    try {
+      await ctx.loadCatalog();
+      await ctx.render();
+    } catch (error) {
+      if (!error.code) throw error;
+      status.textContent = `${errorText(error)} 다시 시도해 주세요.`;
+      retry.disabled = false;
+      retry.textContent = '다시 시도';
+    }
+  });
+  return h('section', { class: 'card load-failed' }, h('h1', {}, title), status, retry);
+}

@@ -33,6 +33,7 @@ const ERRORS = {
   MATCHER_UNAVAILABLE: '매칭 서버가 잠시 응답하지 않아요. 포인트는 차감되지 않았어요. 다시 시도해 주세요.',
   RATE_LIMITED: '요청이 너무 많아요. 잠시 후 다시 시도해 주세요.',
   BALANCE_WOULD_BE_NEGATIVE: '잔액이 0보다 작아질 수 없어요.',
+  INVALID_DELTA: '조정 금액은 0이 아닌 정수로, 1,000,000P까지 입력해 주세요.',
   INVALID_REASON: '사유는 1~200자로 입력해 주세요.',
   INVALID_CATEGORY: '신고 유형을 골라 주세요.',
   INVALID_CONTENT: '신고 내용은 1~300자로 입력해 주세요.',
@@ -128,7 +129,7 @@ export const GENDER = { MALE: '남성', FEMALE: '여성' };
 export const FREQUENCY = { FREQUENT: '자주', NORMAL: '보통', RARE: '가끔' };
 export const CONTACT = { KAKAO: '카카오톡 ID', INSTAGRAM: '인스타그램', PHONE: '전화번호' };
 /// A contact in one line for operators ('카카오톡 minsu_kakao'); an unknown type as given.
-const CONTACT_SHORT = { KAKAO: '카카오톡', INSTAGRAM: '인스타그램', PHONE: '전화' };
+export const CONTACT_SHORT = { KAKAO: '카카오톡', INSTAGRAM: '인스타그램', PHONE: '전화' };
 export const contactText = (contact) => (contact
   ? `${CONTACT_SHORT[contact.type] ?? contact.type} ${contact.id}`
   : '연락처 없음');
@@ -143,4 +144,7 @@ export const OPERATOR_REQUEST = {
   PENDING: '운영진 신청이 접수됐어요. 관리자가 승인하면 운영 메뉴가 열려요.',
   REJECTED: '운영진 신청이 거절됐어요.',
 };
+export const ROLE = { USER: '학생', OPERATOR: '운영진', ADMIN: '관리자' };
+/// An enum's Korean words from `map`, or the value itself when the map does not know it.
+export const label = (map, value) => map[value] ?? value;
 export const AGE = { OLDER: '연상', YOUNGER: '연하', EQUAL: '동갑' };

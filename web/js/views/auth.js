@@ -21,19 +21,23 @@ export function landing(ctx) {
       h('a', { class: 'button secondary', href: '#/login' }, '로그인')));
 }
 
-/// Signed in: home, or the profile screen for a new student (the router shows the consent
-/// screen first to anyone who has not accepted the documents in force). Operators without a
-/// student profile go to their own pages, which need no consent.
-async function enter(ctx, user) {
+/// Signed in: back to `next` when the login screen was shown because a session ended (or a
+/// page needed signing in); otherwise operators and admins to their charge queue, students home,
+/// or the profile screen for a new student (the router shows the consent screen first to anyone
+/// who has not accepted the documents in force). Operators' pages need no consent.
+async function enter(ctx, user, next = null) {
   ctx.me = user;
   await ctx.refreshMe();
   const staff = ctx.me.role === 'OPERATOR' || ctx.me.role === 'ADMIN';
+  if (next && ctx.returnsAfterLogin(next.split('?')[0])) ctx.go(next);
+  else if (staff) ctx.go('ops');
   // Someone who applied to be an operator sees where the application stands on home.
-  if (ctx.me.profile || ctx.me.operator_request) ctx.go('home');
-  else ctx.go(staff ? 'ops' : 'profile');
+  else if (ctx.me.profile || ctx.me.operator_request) ctx.go('home');
+  else ctx.go('profile');
 }
 
-export function login(ctx) {
+export function login(ctx, params = new URLSearchParams()) {
+  const next = params.get('next');
   // What the page before wants said here (a password just reset), once.
   const flash = ctx.flash;
   ctx.flash = null;
@@ -58,7 +62,7 @@ export function login(ctx) {
     const reply = await api('POST', '/api/auth/login', {
       email: data.get('email'), password: data.get('password'), remember: data.get('remember') === 'on',
     });
-    await enter(ctx, reply.user);
+    await enter(ctx, reply.user, next);
   });
   return h('section', { class: 'card account' }, form);
 }

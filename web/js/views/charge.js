@@ -6,6 +6,32 @@ import { CHARGE_STATUS, errorText } from '../messages.js';
 
 const AMOUNTS = [1000, 2000, 3000, 5000, 10000, 20000, 30000, 50000];
 const wonText = (n) => `${Number(n).toLocaleString('ko-KR')}원`;
+/// How often a waiting request is checked: an operator's approval shows up within this.
+const POLL_MS = 5000;
+const isPending = (charge) => charge.status === 'PENDING';
+
+/// While a request waits for an operator, asks every 5 s; once none waits, `settled()` (the page
+/// drawn again: balance, status, no cancel button). Stops when the page is left.
+function watchPending(ctx, settled) {
+  let timer = null;
+  let left = false;
+  const stop = () => { clearInterval(timer); timer = null; };
+  ctx.cleanup.push(() => { left = true; stop(); });
+  return (charges) => {
+    if (left || timer || !charges.some(isPending)) return;
+    timer = setInterval(async () => {
+      let now;
+      try {
+        now = await api('GET', '/api/me/charges');
+      } catch {
+        return; // the next tick tries again (a 401 has already gone to the login screen)
+      }
+      if (left || now.some(isPending)) return;
+      stop();
+      settled();
+    }, POLL_MS);
+  };
+}
 
 function chargeList(ctx, charges) {
   if (charges.length === 0) return h('p', { class: 'muted' }, '충전 요청이 없어요.');
@@ -16,15 +42,18 @@ function chargeList(ctx, charges) {
           try {
             await api('DELETE', `/api/charges/${charge.id}`);
           } catch (error) {
+            // Shown where it happened; a redraw would wipe it.
             showError(event.target.closest('section'), error);
+            event.target.disabled = false;
+            return;
           }
-          ctx.go(`charge?${Date.now()}`);
+          ctx.render();
         } }, '요청 취소')
       : null;
     return h('li', {},
       h('div', { class: 'row' },
         h('span', {}, won(charge.amount), ' · ', charge.depositor_name),
-        h('span', { class: `badge ${charge.status}` }, CHARGE_STATUS[charge.status])),
+        h('span', { class: `badge ${charge.status}` }, CHARGE_STATUS[charge.status] ?? charge.status)),
       cancel);
   }));
 }
@@ -85,9 +114,13 @@ function paymentInfo(amount, onAmount) {
 }
 
 export function view(ctx) {
+  const balance = h('strong', { id: 'charge-balance' }, won(ctx.me.points ?? 0));
+  // The balance now (a match or the booth may have changed it since `me` was last had).
+  ctx.refreshMe().then((me) => { if (me) balance.textContent = won(me.points); }).catch(() => null);
   const amount = h('select', {}, AMOUNTS.map((n) => h('option', { value: n }, won(n))));
   const form = h('form', { novalidate: true },
     h('h1', {}, '포인트 충전'),
+    h('p', { class: 'charge-balance' }, '내 포인트 ', balance),
     h('p', { class: 'muted' }, '1P = 1원이에요. 입금을 확인하면 운영진이 포인트를 넣어 드려요. 대기 중인 요청은 하나만 둘 수 있어요.'),
     field('1. 충전할 금액', 'amount', amount),
     paymentInfo(() => Number(amount.value), (update) => amount.addEventListener('change', update)),
@@ -96,7 +129,11 @@ export function view(ctx) {
     h('button', { type: 'submit', class: 'wide' }, '3. 입금했어요 · 충전 요청'));
   onSubmit(form, async (data) => {
     await api('POST', '/api/charges', { amount: Number(data.get('amount')), depositor_name: data.get('depositor_name') });
-    ctx.go(`charge?${Date.now()}`);
+    ctx.render();
+  });
+  const watch = watchPending(ctx, async () => {
+    await ctx.refreshMe().catch(() => null);
+    if (ctx.me) ctx.render();
   });
   return h('section', { class: 'festival' },
     h('div', { class: 'card' }, form),
@@ -104,5 +141,8 @@ export function view(ctx) {
     h('section', { class: 'card' },
       h('h2', {}, '내 충전 요청'),
       alertBox(),
-      loader(() => api('GET', '/api/me/charges'), (charges) => chargeList(ctx, charges))));
+      loader(() => api('GET', '/api/me/charges'), (charges) => {
+        watch(charges);
+        return chargeList(ctx, charges);
+      })));
 }

@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { field, h, seoulTime, select, won } from '../dom.js';
-import { alertBox, loader, onSubmit } from '../forms.js';
+import { alertBox, catalogRetry, loader, onSubmit } from '../forms.js';
 import { AGE, CATEGORY, CONTACT, errorText, FREQUENCY, GENDER } from '../messages.js';
 
 const PAIRS = [['E', 'I'], ['S', 'N'], ['T', 'F'], ['J', 'P']];
@@ -92,6 +92,7 @@ function discountBanner(ctx) {
 }
 
 export function view(ctx) {
+  if (!ctx.catalog) return catalogRetry(ctx, '매칭 신청');
   const none = ['', '상관없음'];
   const price = h('p', { class: 'price', id: 'price', 'aria-live': 'polite' }, won(ctx.catalog?.prices.base ?? 0));
   const result = h('div', { id: 'result' });

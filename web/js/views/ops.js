@@ -26,6 +26,8 @@ export function subnav(current, ctx) {
 export function view(ctx) {
   const list = h('ul', { class: 'list', id: 'pending' });
   const status = alertBox();
+  // Requests whose 거절 was tapped once: the confirm step stays open across the 4 s refresh.
+  const confirming = new Set();
   const refresh = async () => {
     try {
       const charges = await api('GET', '/api/ops/charges?status=PENDING');
@@ -34,9 +36,14 @@ export function view(ctx) {
         list.replaceChildren(h('li', { class: 'muted' }, '대기 중인 충전 요청이 없어요.'));
         return;
       }
+      const shown = new Set(charges.map((charge) => charge.id));
+      [...confirming].filter((id) => !shown.has(id)).forEach((id) => confirming.delete(id));
+      const focused = document.activeElement?.closest?.('#pending li')?.dataset.charge;
+      const focusedClass = document.activeElement?.className;
       list.replaceChildren(...charges.map((charge) => {
         const decide = (action) => async (event) => {
           event.target.disabled = true;
+          confirming.delete(charge.id);
           try {
             await api('POST', `/api/ops/charges/${charge.id}/${action}`);
           } catch (error) {
@@ -44,6 +51,25 @@ export function view(ctx) {
           }
           refresh();
         };
+        // Approving is one tap (the booth needs speed); rejecting asks first, in words.
+        const approve = h('button', { type: 'button', class: 'approve', onclick: decide('approve') }, '승인');
+        const reject = h('button', { type: 'button', class: 'secondary reject' }, '거절');
+        const note = h('p', { class: 'confirm-note reject-note', hidden: true },
+          `${charge.nickname}님의 ${won(charge.amount)} 충전 요청을 거절해요. 포인트는 들어가지 않아요.`);
+        const confirm = h('button', { type: 'button', class: 'danger reject-confirm', hidden: true, onclick: decide('reject') }, '정말 거절할게요');
+        const cancel = h('button', { type: 'button', class: 'secondary reject-cancel', hidden: true }, '취소');
+        const step = (open) => {
+          if (open) confirming.add(charge.id);
+          else confirming.delete(charge.id);
+          approve.hidden = open;
+          reject.hidden = open;
+          note.hidden = !open;
+          confirm.hidden = !open;
+          cancel.hidden = !open;
+        };
+        reject.addEventListener('click', () => { step(true); confirm.focus(); });
+        cancel.addEventListener('click', () => { step(false); reject.focus(); });
+        step(confirming.has(charge.id));
         return h('li', { dataset: { charge: charge.id } },
           h('div', { class: 'row' },
             h('strong', {}, charge.nickname),
@@ -51,10 +77,14 @@ export function view(ctx) {
           h('p', { class: 'charge-who' }, '입금자명 ', h('strong', { class: 'depositor' }, charge.depositor_name)),
           h('p', { class: 'muted charge-contact' }, contactText(charge.contact), ' · ',
             h('time', { datetime: charge.at }, seoulTime(charge.at))),
-          h('div', { class: 'actions' },
-            h('button', { type: 'button', class: 'approve', onclick: decide('approve') }, '승인'),
-            h('button', { type: 'button', class: 'secondary reject', onclick: decide('reject') }, '거절')));
+          h('div', { class: 'actions' }, approve, reject),
+          note,
+          h('div', { class: 'actions' }, confirm, cancel));
       }));
+      // The refresh redrew the list: the focus back on the same button of the same request.
+      if (focused && focusedClass) {
+        list.querySelector(`li[data-charge="${CSS.escape(focused)}"] button[class="${CSS.escape(focusedClass)}"]`)?.focus();
+      }
     } catch (error) {
       status.textContent = errorText(error);
     }

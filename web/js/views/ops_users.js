@@ -3,19 +3,28 @@
 import { api } from '../api.js';
 import { field, h, won } from '../dom.js';
 import { alertBox, loader, onSubmit } from '../forms.js';
-import { CHARGE_STATUS, ENTRY, errorText } from '../messages.js';
+import { CHARGE_STATUS, contactText, ENTRY, errorText, explainWith, GENDER, label, ROLE } from '../messages.js';
 import { barChart } from '../chart.js';
 import { subnav } from './ops.js';
 
 const TYPE_DELAY_MS = 250;
 
+/// What sets a user apart at a glance: withdrawn, banned, staff (each a badge in words).
+function marks(user) {
+  return [
+    user.withdrawn ? h('span', { class: 'badge user-mark withdrawn' }, '탈퇴') : null,
+    user.banned ? h('span', { class: 'badge user-mark banned' }, '정지') : null,
+    user.role && user.role !== 'USER' ? h('span', { class: 'badge user-mark staff' }, label(ROLE, user.role)) : null,
+  ];
+}
+
 function results(list) {
   if (list.length === 0) return h('li', { class: 'muted' }, '찾는 사용자가 없어요.');
-  return list.map((user) => h('li', {},
+  return list.map((user) => h('li', { class: user.withdrawn ? 'user-result withdrawn' : 'user-result', dataset: { user: user.id } },
     h('a', { href: `#/ops-users?id=${user.id}`, class: 'row' },
-      h('strong', {}, user.nickname, user.banned ? ' (정지)' : ''),
+      h('strong', {}, user.nickname, ' ', ...marks(user)),
       h('span', { class: 'muted' }, user.email)),
-    h('p', { class: 'muted' }, [user.major, user.contact?.id].filter(Boolean).join(' · '))));
+    h('p', { class: 'muted' }, [user.major, user.contact ? contactText(user.contact) : null].filter(Boolean).join(' · '))));
 }
 
 const MAX_REASON = 200;
@@ -94,6 +103,22 @@ function unbanTool(ctx, id, status) {
   } }, '정지 해제');
 }
 
+const MAX_DELTA = 1_000_000;
+
+/// A correction's missing or wrong fields before sending: [[name, Korean words]…].
+function correctionProblems(form) {
+  const found = [];
+  const delta = String(form.get('delta') ?? '').trim();
+  if (!delta) found.push(['delta', '조정 금액을 입력해 주세요. 빼려면 -500처럼 입력해요.']);
+  else if (!/^[+-]?\d+$/.test(delta) || Number(delta) === 0 || Math.abs(Number(delta)) > MAX_DELTA) {
+    found.push(['delta', errorText({ code: 'INVALID_DELTA' })]);
+  }
+  const reason = String(form.get('reason') ?? '').trim();
+  if (!reason) found.push(['reason', '조정 사유를 입력해 주세요.']);
+  else if ([...reason].length > 200) found.push(['reason', errorText({ code: 'INVALID_REASON' })]);
+  return found;
+}
+
 function detail(ctx, id) {
   return loader(() => api('GET', `/api/ops/users/${id}`), (data) => {
     const u = data.user;
@@ -104,28 +129,40 @@ function detail(ctx, id) {
       alertBox(),
       h('button', { type: 'submit' }, '조정하기'));
     onSubmit(correction, async (form) => {
+      const found = correctionProblems(form);
+      if (found.length > 0) {
+        found.forEach(([name, words]) => {
+          correction.querySelector(`#err-${name}`).textContent = words;
+          correction.querySelector(`[name="${name}"]`).setAttribute('aria-invalid', 'true');
+        });
+        correction.querySelector(`[name="${found[0][0]}"]`).focus();
+        return;
+      }
       await api('POST', `/api/ops/users/${id}/points`, { delta: Number(form.get('delta')), reason: form.get('reason') });
       ctx.go(`ops-users?id=${id}&t=${Date.now()}`);
-    });
+    }, explainWith({ BALANCE_WOULD_BE_NEGATIVE: ['delta', errorText({ code: 'BALANCE_WOULD_BE_NEGATIVE' })] }));
     const status = alertBox();
     const banTools = u.banned ? unbanTool(ctx, id, status) : banTool(ctx, id, u.nickname, status);
     return [
       h('div', { class: 'card' },
-        h('h2', {}, `${u.nickname} ${u.banned ? '(정지됨)' : ''}`),
-        h('p', { class: 'muted' }, `${u.email} · ${u.role} · 가입 ${new Date(u.created_at).toLocaleDateString('ko-KR')}`),
-        data.profile ? h('p', {}, `${data.profile.major} · ${data.profile.mbti} · ${data.profile.contact.type} ${data.profile.contact.id}`) : h('p', { class: 'muted' }, '프로필 없음'),
+        h('h2', { id: 'user-name' }, u.nickname, ' ', ...marks(u)),
+        u.withdrawn ? h('p', { class: 'confirm-note', id: 'user-withdrawn' }, '탈퇴한 사용자예요. 매칭과 채팅에서 빠져 있어요.') : null,
+        h('p', { class: 'muted' }, `${u.email} · ${label(ROLE, u.role)} · 가입 ${new Date(u.created_at).toLocaleDateString('ko-KR')}`),
+        data.profile
+          ? h('p', {}, [label(GENDER, data.profile.gender), data.profile.major, data.profile.mbti, contactText(data.profile.contact)].filter(Boolean).join(' · '))
+          : h('p', { class: 'muted' }, '프로필 없음'),
         h('p', {}, '잔액 ', h('strong', { id: 'user-balance' }, won(data.points.balance)),
           ` · 매칭 ${data.matches.length}회 · 뽑힘 ${data.picked_me}회`),
         banTools, status),
       h('div', { class: 'card' }, correction),
       h('div', { class: 'card' }, h('h2', {}, '포인트 내역'),
         h('ul', { class: 'list' }, data.points.entries.map((e) => h('li', { class: 'row' },
-          h('span', {}, ENTRY[e.kind], e.reason ? ` (${e.reason})` : ''),
+          h('span', {}, label(ENTRY, e.kind), e.reason ? ` (${e.reason})` : ''),
           h('span', { class: e.amount > 0 ? 'plus' : 'minus' }, won(e.amount)))))),
       h('div', { class: 'card' }, h('h2', {}, '충전 요청'),
         h('ul', { class: 'list' }, data.charges.map((c) => h('li', { class: 'row' },
           h('span', {}, `${won(c.amount)} · ${c.depositor_name}`),
-          h('span', { class: `badge ${c.status}` }, CHARGE_STATUS[c.status]))))),
+          h('span', { class: `badge ${c.status}` }, label(CHARGE_STATUS, c.status)))))),
     ];
   });
 }

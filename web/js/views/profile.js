@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { field, h, select } from '../dom.js';
-import { alertBox, onSubmit } from '../forms.js';
+import { alertBox, catalogRetry, onSubmit } from '../forms.js';
 import { CATEGORY, CONTACT, FREQUENCY, GENDER } from '../messages.js';
 
 function hobbyPicker(catalog, chosen) {
@@ -14,7 +14,47 @@ function hobbyPicker(catalog, chosen) {
     h('p', { class: 'error', id: 'err-hobbies', role: 'alert' }));
 }
 
+const MBTI = /^[EI][SN][TF][JP]$/i;
+const MAX_HOBBIES = 5;
+
+/// What is missing or wrong before sending, field by field: [[name, Korean words]…], in the
+/// form's order (the first one gets the focus).
+function problems(data, { locked, minYear, maxYear }) {
+  const found = [];
+  const text = (name) => String(data.get(name) ?? '').trim();
+  if (!locked && !text('gender')) found.push(['gender', '성별을 골라 주세요.']);
+  const year = text('birth_year');
+  if (!year) found.push(['birth_year', '출생연도를 입력해 주세요.']);
+  else if (!/^\d{4}$/.test(year) || Number(year) < minYear || Number(year) > maxYear) {
+    found.push(['birth_year', `출생연도는 ${minYear}~${maxYear} 사이의 네 자리 숫자로 입력해 주세요.`]);
+  }
+  const mbti = text('mbti');
+  if (!mbti) found.push(['mbti', 'MBTI를 입력해 주세요.']);
+  else if (!MBTI.test(mbti)) found.push(['mbti', 'MBTI는 ENFP처럼 네 글자로 입력해 주세요.']);
+  if (!text('major')) found.push(['major', '학과를 입력해 주세요.']);
+  const hobbies = data.getAll('hobbies').length;
+  if (hobbies === 0) found.push(['hobbies', '취미를 하나 이상 골라 주세요.']);
+  else if (hobbies > MAX_HOBBIES) found.push(['hobbies', `취미는 ${MAX_HOBBIES}개까지 고를 수 있어요.`]);
+  if (!text('contact_frequency')) found.push(['contact_frequency', '연락 빈도를 골라 주세요.']);
+  if (!text('contact_type')) found.push(['contact_type', '연락 방법을 골라 주세요.']);
+  if (!text('contact_id')) found.push(['contact_id', '연락처를 입력해 주세요.']);
+  return found;
+}
+
+/// Each problem next to its field, the first field focused, and a line in the form's alert.
+function showProblems(form, found) {
+  for (const [name, words] of found) {
+    const slot = form.querySelector(`#err-${name}`);
+    if (slot) slot.textContent = words;
+    form.querySelectorAll(`[name="${name}"]`).forEach((control) => control.setAttribute('aria-invalid', 'true'));
+  }
+  const alert = form.querySelector('.alert');
+  if (alert) alert.textContent = `표시된 ${found.length}개 항목을 확인해 주세요.`;
+  form.querySelector(`[name="${found[0][0]}"]`)?.focus();
+}
+
 export function view(ctx) {
+  if (!ctx.catalog?.hobbies) return catalogRetry(ctx, ctx.me.profile ? '프로필 수정' : '프로필 만들기');
   const p = ctx.me.profile ?? {};
   const year = new Date().getFullYear();
   const locked = Boolean(ctx.me.profile);
@@ -38,6 +78,11 @@ export function view(ctx) {
     alertBox(),
     h('button', { type: 'submit', class: 'wide' }, '저장하기'));
   onSubmit(form, async (data) => {
+    const found = problems(data, { locked, minYear: year - 60, maxYear: year - 17 });
+    if (found.length > 0) {
+      showProblems(form, found);
+      return;
+    }
     await api('PUT', '/api/me/profile', {
       gender: locked ? ctx.me.profile.gender : data.get('gender'),
       birth_year: Number(data.get('birth_year')),
