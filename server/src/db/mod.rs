@@ -21,6 +21,7 @@ pub mod idempotency;
 mod ledger_properties;
 pub mod mail_queue;
 pub mod matches;
+mod nicknames;
 pub mod notices;
 pub mod oidc;
 pub mod operator_requests;
@@ -35,6 +36,7 @@ pub mod school_email;
 pub mod sessions;
 pub mod settings;
 mod signals;
+pub mod signup;
 pub mod stats;
 pub mod users;
 

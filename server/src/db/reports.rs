@@ -4,9 +4,9 @@
 //! reporter) → id while a report is open, so one student has at most one open report per
 //! match. Resolving with a ban bans the reported student in the same transaction.
 
+use super::bans::{set_banned_in, BanChange};
 use super::batch::Tx;
 use super::ops_audit::Actor;
-use super::users::{set_banned_in, BanChange};
 use super::{abort, decode, encode, now_ms, pair_key, Db, DbError, DbResult, TxResult};
 use crate::model::report::{ReportCategory, ReportStatus, ResolveAction};
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,8 @@
 //! first sign-in, linked in the same commit.
 
 use super::Identity;
-use crate::db::users::{NewAccount, NewIdentity, UserRecord};
+use crate::db::signup::{NewAccount, NewIdentity};
+use crate::db::users::UserRecord;
 use crate::db::{Db, DbError};
 use crate::domain::password;
 use crate::model::account::{Email, Nickname};

@@ -1,4 +1,4 @@
-use crate::db::users::NewAccount;
+use crate::db::signup::NewAccount;
 use crate::domain::password;
 use crate::http::auth::{session, CurrentUser};
 use crate::http::error::{ApiError, ApiResult};
