@@ -184,3 +184,41 @@ impl Browser {
         self.client.close().await.expect("close the session");
     }
 }
+
+/// Runs `script` in the page until it returns something other than null or false.
+pub async fn wait_js(
+    browser: &Browser,
+    what: &str,
+    script: &str,
+    args: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    wait_until(what, STEP_DEADLINE, || {
+        let args = args.clone();
+        async move {
+            let value = browser.client.execute(script, args).await.ok()?;
+            (!value.is_null() && value != serde_json::Value::Bool(false)).then_some(value)
+        }
+    })
+    .await
+}
+
+/// Runs `script` once in the page and returns its value.
+pub async fn js(
+    browser: &Browser,
+    script: &str,
+    args: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    browser
+        .client
+        .execute(script, args)
+        .await
+        .expect("run a script in the page")
+}
+
+/// Opens the login screen and signs in (not waiting for the result).
+pub async fn submit_login(browser: &Browser, email: &str, password: &str) {
+    browser.open("login").await;
+    browser.fill("input[name=email]", email).await;
+    browser.fill("input[name=password]", password).await;
+    browser.click("button[type=submit]").await;
+}

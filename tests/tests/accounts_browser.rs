@@ -11,6 +11,7 @@
 //! target/screenshots/accounts/.
 
 use comatching_tests::app::{ADMIN_EMAIL, ADMIN_PASSWORD};
+use comatching_tests::browser::{js, submit_login, wait_js};
 use comatching_tests::browser::{Browser, ChromeDriver};
 use comatching_tests::{profile, spawn_app_with, wait_until, TestApp};
 use serde_json::{json, Value};
@@ -18,8 +19,6 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How long a page may take to show what the test waits for.
-const DEADLINE: Duration = Duration::from_secs(15);
 /// How long a mail may take to be written (queued, then handed to the file transport).
 const MAIL_DEADLINE: Duration = Duration::from_secs(20);
 /// The screenshot folder.
@@ -229,35 +228,6 @@ impl Mailbox {
 
 // ---------------------------------------------------------------------------------------------
 // The browser.
-
-/// Fills the login form and sends it (what follows depends on who signs in).
-async fn submit_login(browser: &Browser, email: &str, password: &str) {
-    browser.open("login").await;
-    browser.fill("input[name=email]", email).await;
-    browser.fill("input[name=password]", password).await;
-    browser.click("button[type=submit]").await;
-}
-
-/// Runs `script` in the page until it returns something other than null or false.
-async fn wait_js(browser: &Browser, what: &str, script: &str, args: Vec<Value>) -> Value {
-    wait_until(what, DEADLINE, || {
-        let args = args.clone();
-        async move {
-            let value = browser.client.execute(script, args).await.ok()?;
-            (!value.is_null() && value != Value::Bool(false)).then_some(value)
-        }
-    })
-    .await
-}
-
-/// Runs `script` once and returns its value.
-async fn js(browser: &Browser, script: &str, args: Vec<Value>) -> Value {
-    browser
-        .client
-        .execute(script, args)
-        .await
-        .expect("run a script in the page")
-}
 
 /// Waits until exactly `n` elements match `css`.
 async fn wait_count(browser: &Browser, css: &str, n: usize) {

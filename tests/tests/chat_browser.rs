@@ -4,13 +4,12 @@
 //! after a reload and stored once, unread counts show in the list and the menu, and a block
 //! closes the chat for both. Screenshots go to target/screenshots/chat/.
 
+use comatching_tests::browser::wait_js;
 use comatching_tests::browser::{Browser, ChromeDriver};
-use comatching_tests::{profile, spawn_app, wait_until, ApiClient};
-use serde_json::{json, Value};
-use std::time::Duration;
+use comatching_tests::{profile, spawn_app, ApiClient};
+use serde_json::json;
 
 /// How long a page may take to show what the test waits for.
-const DEADLINE: Duration = Duration::from_secs(15);
 /// WebDriver's Enter key (pressed after the text: the chat form sends on Enter).
 const ENTER: &str = "\u{E007}";
 
@@ -39,18 +38,6 @@ async fn log_in(browser: &Browser, email: &str) {
     browser.fill("input[name=password]", "password123").await;
     browser.click("button[type=submit]").await;
     browser.wait_text("h1", "반가워요").await;
-}
-
-/// Runs `script` in the page until it returns something other than null or false.
-async fn wait_js(browser: &Browser, what: &str, script: &str, args: Vec<Value>) -> Value {
-    wait_until(what, DEADLINE, || {
-        let args = args.clone();
-        async move {
-            let value = browser.client.execute(script, args).await.ok()?;
-            (!value.is_null() && value != Value::Bool(false)).then_some(value)
-        }
-    })
-    .await
 }
 
 /// The texts of a chat as `client` sees it over HTTP, oldest first, with who wrote them.

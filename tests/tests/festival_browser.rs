@@ -8,13 +8,10 @@
 //! to target/screenshots/festival/.
 
 use comatching_tests::app::{ADMIN_EMAIL, ADMIN_PASSWORD};
+use comatching_tests::browser::{js, submit_login, wait_js};
 use comatching_tests::browser::{Browser, ChromeDriver};
-use comatching_tests::{profile, spawn_app, wait_until};
+use comatching_tests::{profile, spawn_app};
 use serde_json::{json, Value};
-use std::time::Duration;
-
-/// How long a page may take to show what the test waits for.
-const DEADLINE: Duration = Duration::from_secs(15);
 
 const BANK: &str = "카카오뱅크";
 const ACCOUNT: &str = "3333-01-2345678";
@@ -34,35 +31,6 @@ fn points(n: i64) -> String {
         grouped.push(digit);
     }
     format!("{}{grouped}P", if n < 0 { "-" } else { "" })
-}
-
-/// Fills the login form and sends it (what follows depends on who signs in).
-async fn submit_login(browser: &Browser, email: &str, password: &str) {
-    browser.open("login").await;
-    browser.fill("input[name=email]", email).await;
-    browser.fill("input[name=password]", password).await;
-    browser.click("button[type=submit]").await;
-}
-
-/// Runs `script` in the page until it returns something other than null or false.
-async fn wait_js(browser: &Browser, what: &str, script: &str, args: Vec<Value>) -> Value {
-    wait_until(what, DEADLINE, || {
-        let args = args.clone();
-        async move {
-            let value = browser.client.execute(script, args).await.ok()?;
-            (!value.is_null() && value != Value::Bool(false)).then_some(value)
-        }
-    })
-    .await
-}
-
-/// Runs `script` once and returns its value.
-async fn js(browser: &Browser, script: &str, args: Vec<Value>) -> Value {
-    browser
-        .client
-        .execute(script, args)
-        .await
-        .expect("run a script in the page")
 }
 
 /// Sets the `<input type=datetime-local>` with id `id` to Seoul time `minutes` from now (typing

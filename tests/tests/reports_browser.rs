@@ -5,14 +5,11 @@
 //! ban from the list lets her in again. Screenshots go to target/screenshots/reports/.
 
 use comatching_tests::app::{ADMIN_EMAIL, ADMIN_PASSWORD};
-use comatching_tests::browser::{Browser, ChromeDriver};
-use comatching_tests::{profile, spawn_app, wait_until, ApiClient};
+use comatching_tests::browser::ChromeDriver;
+use comatching_tests::browser::{submit_login, wait_js};
+use comatching_tests::{profile, spawn_app, ApiClient};
 use fantoccini::Locator;
-use serde_json::{json, Value};
-use std::time::Duration;
-
-/// How long a page may take to show what the test waits for.
-const DEADLINE: Duration = Duration::from_secs(15);
+use serde_json::json;
 
 /// A real 1×1 PNG (8-bit RGB, one pink pixel): signature, IHDR, IDAT (the zlib stream of
 /// filter byte 0 and the pixel, with its Adler-32), IEND, every chunk with its CRC-32 (checked
@@ -48,26 +45,6 @@ async fn student(
         .as_str()
         .expect("user id")
         .to_owned()
-}
-
-/// Fills the login form and sends it (what follows depends on who signs in).
-async fn submit_login(browser: &Browser, email: &str, password: &str) {
-    browser.open("login").await;
-    browser.fill("input[name=email]", email).await;
-    browser.fill("input[name=password]", password).await;
-    browser.click("button[type=submit]").await;
-}
-
-/// Runs `script` in the page until it returns something other than null or false.
-async fn wait_js(browser: &Browser, what: &str, script: &str, args: Vec<Value>) -> Value {
-    wait_until(what, DEADLINE, || {
-        let args = args.clone();
-        async move {
-            let value = browser.client.execute(script, args).await.ok()?;
-            (!value.is_null() && value != Value::Bool(false)).then_some(value)
-        }
-    })
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
