@@ -31,13 +31,23 @@ export function onUnauthenticated(handler) {
 /// Signing in and out answer 401 for their own reasons (a wrong password, a session already gone).
 const NOT_SESSION_ENDED = ['/api/auth/login', '/api/auth/logout'];
 
+/// What to do when a call gets no answer at all (NETWORK: the app says the connection is gone,
+/// `reachable` false) or an answer again (`reachable` true: the app stops saying so).
+let networkStatus = () => {};
+
+export function onNetworkStatus(handler) {
+  networkStatus = handler;
+}
+
 async function send(path, init, timeoutMs) {
   let response;
   try {
     response = await fetch(path, { ...init, credentials: 'same-origin', signal: AbortSignal.timeout(timeoutMs) });
   } catch {
+    networkStatus(false);
     throw new ApiError(0, 'NETWORK', 'network error');
   }
+  networkStatus(true);
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
   if (!response.ok) {

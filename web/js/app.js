@@ -1,11 +1,12 @@
 // The single-page app: a hash router over screens, the signed-in user and the catalog.
-import { api, onConsentRequired, onUnauthenticated } from './api.js';
+import { api, onConsentRequired, onNetworkStatus, onUnauthenticated } from './api.js';
 import * as chatSocket from './chat_socket.js';
-import { h } from './dom.js';
+import { h, won } from './dom.js';
 import * as auth from './views/auth.js';
 import * as booth from './views/booth.js';
 import * as chat from './views/chat.js';
 import * as consent from './views/consent.js';
+import * as help from './views/help.js';
 import * as home from './views/home.js';
 import * as charge from './views/charge.js';
 import * as match from './views/match.js';
@@ -36,8 +37,9 @@ const ROUTES = {
   booth: booth.view, 'ops-booth': opsBooth.view,
   'ops-notices': opsNotices.view, 'ops-payment': opsPayment.view, 'ops-events': opsEvents.view,
   'ops-operators': opsOperators.view,
+  help: help.view,
 };
-const PUBLIC = new Set(['', 'login', 'signup', 'forgot', 'operator-signup']);
+const PUBLIC = new Set(['', 'login', 'signup', 'forgot', 'operator-signup', 'help']);
 /// Operator pages only an admin may open (an operator lands on the charge queue instead).
 const ADMIN_ONLY = new Set(['ops-notices', 'ops-payment', 'ops-events', 'ops-operators']);
 /// Where the password reset mail's link points: `/reset#token=…` (the server serves this app there).
@@ -76,8 +78,30 @@ async function withRetries(what, tries = 3) {
 /// Said on the login screen when the session ended (expired, signed out elsewhere, banned).
 export const SESSION_ENDED = '로그인이 필요해요. 다시 로그인해 주세요.';
 
+/// The balance pill in the top bar (`#header-balance`, to the charge screen): shown for a
+/// signed-in student (with a profile), updated whenever `ctx.me` is set or `showBalance()` is called.
+function headerBalance(me) {
+  const pill = document.getElementById('header-balance');
+  if (!pill) return;
+  const show = Boolean(me?.profile) && typeof me.points === 'number';
+  pill.hidden = !show;
+  if (show) {
+    pill.textContent = won(me.points);
+    pill.setAttribute('aria-label', `내 포인트 ${won(me.points)}, 충전하러 가기`);
+  }
+}
+
+let signedIn = null;
+
 export const ctx = {
-  me: null,
+  /// The signed-in user (`GET /api/me`), or null. Setting it updates the header's balance.
+  get me() { return signedIn; },
+  set me(value) {
+    signedIn = value;
+    headerBalance(value);
+  },
+  /// Shows `me.points` in the header again (after changing it in place).
+  showBalance() { headerBalance(signedIn); },
   catalog: null,
   /// `GET /api/consent`: `{version, min_age, documents}`; null until it has been had.
   consent: null,
@@ -167,6 +191,7 @@ chatSocket.subscribe((event) => {
 });
 
 function nav(route) {
+  headerBalance(ctx.me);
   const links = ctx.me
     ? [['home', '홈'], ['match', '매칭'], ['chats', '채팅'], ['charge', '충전'], ['history', '기록'], ['settings', '설정']]
     : [['login', '로그인'], ['signup', '가입']];
@@ -273,7 +298,30 @@ onUnauthenticated(() => {
   ctx.go(ctx.loginRoute(query ? `${route}?${query}` : route));
 });
 
+/// The offline banner (`#offline-banner`): shown while the browser says it is offline or a call
+/// got no answer at all; hidden when the connection comes back (then `me` again: the balance).
+function offlineBanner(offline) {
+  const banner = document.getElementById('offline-banner');
+  if (banner) banner.hidden = !offline;
+}
+onNetworkStatus((reachable) => offlineBanner(!reachable));
+window.addEventListener('offline', () => offlineBanner(true));
+window.addEventListener('online', () => {
+  offlineBanner(false);
+  if (ctx.me) ctx.refreshMe().catch(() => null);
+});
+
+/// The service worker (`/sw.js`): the app shell from the cache when offline, and installable.
+/// `window.__swReady` says it registered (the browser tests wait on it).
+function registerServiceWorker() {
+  navigator.serviceWorker?.register('/sw.js')
+    .then(() => { window.__swReady = true; })
+    .catch(() => null);
+}
+
 async function start() {
+  if (navigator.onLine === false) offlineBanner(true);
+  registerServiceWorker();
   await Promise.all([
     ctx.loadCatalog().catch(() => null),
     ctx.loadConsent().catch(() => null),

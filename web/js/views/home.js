@@ -2,6 +2,7 @@ import { api } from '../api.js';
 import { h, seoulTime, won } from '../dom.js';
 import { loader } from '../forms.js';
 import { ENTRY, errorText, OPERATOR_REQUEST } from '../messages.js';
+import { firstVisitGuide } from './help.js';
 
 export function entryList(entries) {
   if (entries.length === 0) return h('p', { class: 'muted' }, '아직 내역이 없어요.');
@@ -58,6 +59,7 @@ function promo(ctx, claimed) {
         result.textContent = `${amount}를 받았어요! 지금 잔액은 ${won(reply.balance)}예요.`;
         ctx.me.promo_available = false;
         ctx.me.points = reply.balance;
+        ctx.showBalance();
         claimed();
       } catch (error) {
         if (!error.code) throw error;
@@ -105,6 +107,7 @@ export function view(ctx) {
   const balance = h('div', {}, points());
   return h('section', {},
     h('h1', {}, `${me.nickname}님, 반가워요`),
+    firstVisitGuide(),
     operatorRequest(me),
     notices(),
     promo(ctx, () => balance.replaceChildren(points())),

@@ -123,10 +123,12 @@ export function view(ctx) {
   form.addEventListener('change', () => { key = crypto.randomUUID(); quote(); });
   // The price now (a discount may be running), before any option is chosen.
   quote();
-  onSubmit(form, async (data) => {
+  // The options of the last match that came back, for "the same again" (`#match-again`).
+  let lastOptions = null;
+  const ask = async (options) => {
     let reply;
     try {
-      reply = await api('POST', '/api/matches', { options: optionsFrom(data) }, { idempotencyKey: key });
+      reply = await api('POST', '/api/matches', { options }, { idempotencyKey: key });
     } catch (error) {
       // A 4xx is a final answer: the next click is a new attempt. Without an answer (network,
       // 503) the same key is sent again, so a reply that was lost cannot be charged twice.
@@ -141,12 +143,39 @@ export function view(ctx) {
       throw error;
     }
     key = crypto.randomUUID();
+    lastOptions = options;
     await ctx.refreshMe();
     result.replaceChildren(h('h2', { tabindex: '-1' }, '매칭 결과'), partnerCard(reply.match),
-      h('p', { class: 'muted', id: 'after-balance' }, `남은 포인트 ${won(reply.balance)}`));
+      h('p', { class: 'muted', id: 'after-balance' }, `남은 포인트 ${won(reply.balance)}`),
+      againButton());
     window.scrollTo(0, 0);
     result.querySelector('h2').focus();
-  });
+  };
+  // "The same again": the last options, asked as a new request (a new Idempotency-Key).
+  const againButton = () => {
+    const note = h('p', { class: 'error', id: 'match-again-error', role: 'alert' });
+    const again = h('button', { type: 'button', class: 'wide', id: 'match-again' }, '같은 조건으로 다시 뽑기');
+    again.addEventListener('click', async () => {
+      if (again.disabled || !lastOptions) return;
+      again.disabled = true;
+      note.textContent = '';
+      again.replaceChildren(h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' 처리 중…');
+      key = crypto.randomUUID();
+      try {
+        await ask(lastOptions);
+      } catch (error) {
+        if (!error.code) throw error;
+        note.textContent = errorText(error);
+      } finally {
+        if (again.isConnected) {
+          again.disabled = false;
+          again.textContent = '같은 조건으로 다시 뽑기';
+        }
+      }
+    });
+    return h('div', { class: 'match-again' }, again, note);
+  };
+  onSubmit(form, (data) => ask(optionsFrom(data)));
   return h('section', {}, result, h('div', { class: 'card' }, form));
 }
 
