@@ -23,6 +23,16 @@ async fn app_with_mail(smtp: &SmtpServer) -> TestApp {
     .await
 }
 
+/// The 6-digit code in a school e-mail verification mail.
+fn code_in(mail: &Mail) -> String {
+    let after = mail.body.split("인증 코드: ").nth(1);
+    after
+        .unwrap_or_else(|| panic!("no code in {mail:?}"))
+        .chars()
+        .take(6)
+        .collect()
+}
+
 /// The reset token in a reset mail's link.
 fn token_in(mail: &Mail) -> String {
     let link = mail
@@ -231,14 +241,7 @@ async fn a_school_address_is_verified_by_a_mailed_code_before_matching() {
         .expect_error(429, "RATE_LIMITED");
     let mails = smtp.wait_for(1, MAIL_DEADLINE).await;
     assert_eq!(mails[0].to, "minsu@test.ac.kr");
-    let code: String = mails[0]
-        .body
-        .split("인증 코드: ")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take(6)
-        .collect();
+    let code = code_in(&mails[0]);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     minsu
         .post("/api/me/school-email/verify", &json!({"code": wrong}))
@@ -273,14 +276,7 @@ async fn a_school_address_is_verified_by_a_mailed_code_before_matching() {
         .expect(202);
     let mails = smtp.wait_for(2, MAIL_DEADLINE).await;
     let to_jiwoo = mails.iter().find(|m| m.to == "jiwoo@test.ac.kr").unwrap();
-    let code: String = to_jiwoo
-        .body
-        .split("인증 코드: ")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take(6)
-        .collect();
+    let code = code_in(to_jiwoo);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..5 {
         jiwoo

@@ -120,11 +120,13 @@ impl Db {
     /// Current bans, newest first (at most [`MAX_LISTED_BANS`]).
     pub fn bans(&self) -> DbResult<Vec<BanRecord>> {
         let mut bans = Vec::new();
-        for item in self.bans.iter().take(MAX_LISTED_BANS) {
+        for item in self.bans.iter() {
             let (key, bytes) = item?;
             bans.push(decode::<BanRecord>("bans", &key, &bytes)?);
         }
+        // Keyed by user, not time: the newest are known only once all are read.
         bans.sort_by_key(|b| std::cmp::Reverse(b.at_ms));
+        bans.truncate(MAX_LISTED_BANS);
         Ok(bans)
     }
 }

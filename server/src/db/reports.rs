@@ -132,6 +132,13 @@ impl Db {
         .await
     }
 
+    /// Whether `reporter` has an open report on `match_id` (checked again when storing).
+    pub fn has_open_report(&self, match_id: u64, reporter: UserId) -> DbResult<bool> {
+        Ok(self
+            .open_reports
+            .contains_key(pair_key(match_id, reporter.0))?)
+    }
+
     pub fn report(&self, id: u64) -> DbResult<Option<ReportRecord>> {
         let key = id.to_be_bytes();
         self.reports

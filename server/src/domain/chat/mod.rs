@@ -95,10 +95,6 @@ impl Chats {
         self.hub.join(user)
     }
 
-    pub fn open_sockets(&self) -> usize {
-        self.hub.open_sockets()
-    }
-
     fn members(&self, user: UserId, match_id: u64) -> Result<Members, ChatError> {
         let record = self.db.match_record(match_id)?.ok_or(ChatError::NotFound)?;
         let partner = if record.requester == user {

@@ -56,8 +56,25 @@ pub async fn create(
     } else {
         return Err(ReportError::NotFound);
     };
-    let image = match draft.image {
-        Some(bytes) => Some(keep(images_dir(data_dir), bytes).await?),
+    let checked = match draft.image {
+        Some(bytes) => Some(blocking(move || image::check(&bytes).map(|c| (c, bytes))).await?),
+        None => None,
+    };
+    // Refused before the image is kept, so a repeat leaves no picture behind (the transaction
+    // checks again: two racing reports still make one).
+    if db.has_open_report(draft.match_id, reporter)? {
+        return Err(DbError::ReportOpen.into());
+    }
+    let image = match checked {
+        Some((checked, bytes)) => {
+            let dir = images_dir(data_dir);
+            let kept = ReportImage {
+                sha256: checked.sha256.clone(),
+                content_type: checked.content_type.to_owned(),
+            };
+            blocking(move || image::store(&dir, &checked, &bytes)).await?;
+            Some(kept)
+        }
         None => None,
     };
     let new = NewReport {
@@ -71,17 +88,12 @@ pub async fn create(
     Ok(db.create_report(new).await?)
 }
 
-/// Checks and stores an image off the async threads (decoding takes milliseconds).
-async fn keep(dir: PathBuf, bytes: Vec<u8>) -> Result<ReportImage, ReportError> {
-    let kept = tokio::task::spawn_blocking(move || {
-        let checked = image::check(&bytes)?;
-        image::store(&dir, &checked, &bytes)?;
-        Ok::<_, ImageError>(ReportImage {
-            sha256: checked.sha256,
-            content_type: checked.content_type.to_owned(),
-        })
-    })
-    .await
-    .map_err(|e| ImageError::Store(std::io::Error::other(e)))??;
-    Ok(kept)
+/// Runs image work off the async threads (decoding takes milliseconds).
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ImageError> + Send + 'static,
+) -> Result<T, ReportError> {
+    let done = tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ImageError::Store(std::io::Error::other(e)))??;
+    Ok(done)
 }
