@@ -93,6 +93,10 @@ pub struct Config {
     /// Points every new account starts with (a PROMO ledger entry); 0 for none.
     #[arg(long, env = "COMATCHING_SIGNUP_BONUS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=MAX_SIGNUP_BONUS))]
     pub signup_bonus: u64,
+    /// The school's majors for the profile's major search, one a line (see
+    /// `server/data/majors.txt`, the list used without this flag).
+    #[arg(long, env = "COMATCHING_MAJORS_FILE")]
+    pub majors_file: Option<PathBuf>,
 }
 
 /// The largest sign-up bonus the flag accepts.
@@ -122,6 +126,7 @@ impl Config {
             price_important_option: DEFAULT_PRICE_IMPORTANT_OPTION,
             match_limit: DEFAULT_MATCH_LIMIT,
             signup_bonus: 0,
+            majors_file: None,
         }
     }
 

@@ -59,6 +59,16 @@ pub async fn serve(
     if released > 0 {
         tracing::warn!(released, "released reservations left by a crash");
     }
+    let retired = db
+        .put_consent_version_in_force(config.accounts.consent_version)
+        .await?;
+    if retired > 0 {
+        tracing::info!(
+            retired,
+            version = config.accounts.consent_version,
+            "consents to an older version retired: those students are asked again"
+        );
+    }
     db.flush()?;
     let nats = config
         .nats
@@ -98,6 +108,7 @@ pub async fn serve(
             &config.oidc.providers,
             config.public_url(),
         )?),
+        majors: domain::majors::load(config.majors_file.as_deref())?.into(),
         shutdown: cancel.clone(),
     };
     let served = listen(http::router(state), listener, &config, cancel.clone()).await;

@@ -9,6 +9,11 @@
 //   CLIENT_SECRET  its secret (default comatching-secret), sent with client_secret_basic
 //   REDIRECT_URI   its one redirect URI, e.g. http://127.0.0.1:8080/api/auth/oidc/kakao/callback
 //   PROVIDER_NAME  shown nowhere (the relying party names the provider itself)
+//   TAMPER         none (default), or how this provider misbehaves, to prove the relying party
+//                  refuses it: `nonce`, `audience` or `expired` re-sign the ID token it issues
+//                  (with its own key, so only the claim is wrong) with another nonce, another
+//                  audience, or an expiry an hour ago; `replay-code` sends every sign-in after
+//                  the first back with the first sign-in's (already redeemed) code.
 //
 // Prints `listening <issuer>` on stdout once it accepts connections. Sessions, grants and codes
 // live in memory: a restart forgets them. SIGTERM or SIGINT close it; it starts no processes.
@@ -19,6 +24,7 @@
 //   curl http://127.0.0.1:9000/.well-known/openid-configuration
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import Provider from 'oidc-provider';
 
 function setting(name, fallback) {
@@ -44,6 +50,12 @@ const clientId = setting('CLIENT_ID', 'comatching');
 const clientSecret = setting('CLIENT_SECRET', 'comatching-secret');
 const redirectUri = setting('REDIRECT_URI');
 setting('PROVIDER_NAME', '');
+const tamper = setting('TAMPER', 'none');
+const TAMPERS = ['none', 'nonce', 'audience', 'expired', 'replay-code'];
+if (!TAMPERS.includes(tamper)) {
+  console.error(`provider.mjs: TAMPER must be one of ${TAMPERS.join(', ')}, not ${tamper}`);
+  process.exit(2);
+}
 
 // A fresh RS256 signing key per run (not the library's fixed development key): a relying party
 // that cached another run's keys, or skipped the signature, would be caught.
@@ -125,6 +137,42 @@ provider.use(async (ctx, next) => {
     ctx.set('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
   }
 });
+// Misbehaviour on purpose (TAMPER), after the library has done its part.
+provider.use(async (ctx, next) => {
+  await next();
+  if (tamper === 'replay-code') replayFirstCode(ctx);
+  else if (tamper !== 'none' && ctx.path === '/token' && ctx.status === 200 && ctx.body?.id_token) {
+    ctx.body = { ...ctx.body, id_token: await tampered(ctx.body.id_token) };
+  }
+});
+
+/// The ID token with one claim wrong, signed again with this provider's own key.
+async function tampered(idToken) {
+  const claims = decodeJwt(idToken);
+  const now = Math.floor(Date.now() / 1000);
+  if (tamper === 'nonce') claims.nonce = `not-${claims.nonce}`;
+  if (tamper === 'audience') claims.aud = 'another-client';
+  if (tamper === 'expired') Object.assign(claims, { iat: now - 7200, exp: now - 3600 });
+  return new SignJWT(claims).setProtectedHeader(decodeProtectedHeader(idToken)).sign(privateKey);
+}
+
+/// The first code this provider sends back, sent again in place of every later one.
+let firstCode;
+function replayFirstCode(ctx) {
+  const location = ctx.response.get('Location');
+  if (!location || !location.startsWith(redirectUri)) return;
+  const url = new URL(location);
+  const code = url.searchParams.get('code');
+  if (!code) return;
+  if (firstCode === undefined) {
+    firstCode = code;
+    return;
+  }
+  url.searchParams.set('code', firstCode);
+  ctx.redirect(url.href);
+  console.error(`replay-code: sent the first code back instead of ${code.slice(0, 6)}…`);
+}
+
 for (const event of ['server_error', 'authorization.error', 'grant.error', 'end_session.error',
   'userinfo.error', 'jwks.error', 'discovery.error', 'introspection.error', 'revocation.error']) {
   provider.on(event, (_ctx, error) => {

@@ -43,6 +43,34 @@ fn node() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("node"))
 }
 
+/// How the provider misbehaves on purpose (`TAMPER` in `provider.mjs`), to prove the server
+/// refuses what a real provider (or someone between) could send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tamper {
+    /// An honest provider.
+    None,
+    /// ID tokens carry another nonce than the server asked for.
+    Nonce,
+    /// ID tokens are for another client.
+    Audience,
+    /// ID tokens expired an hour ago.
+    Expired,
+    /// Every sign-in after the first comes back with the first one's (redeemed) code.
+    ReplayCode,
+}
+
+impl Tamper {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Nonce => "nonce",
+            Self::Audience => "audience",
+            Self::Expired => "expired",
+            Self::ReplayCode => "replay-code",
+        }
+    }
+}
+
 /// A running provider on a free loopback port; killed when dropped.
 pub struct OidcProvider {
     child: Option<Child>,
@@ -57,6 +85,7 @@ pub struct OidcProvider {
     secret_file: tempfile::NamedTempFile,
     /// The provider's stdout and stderr (its errors, one line each).
     log: tempfile::NamedTempFile,
+    tamper: Tamper,
 }
 
 impl OidcProvider {
@@ -76,6 +105,7 @@ impl OidcProvider {
             redirect_uri: redirect_uri.to_owned(),
             secret_file,
             log: tempfile::NamedTempFile::new().expect("a log file"),
+            tamper: Tamper::None,
         };
         provider.restart();
         provider
@@ -126,6 +156,7 @@ impl OidcProvider {
             .env("CLIENT_ID", &self.client_id)
             .env("CLIENT_SECRET", &self.client_secret)
             .env("REDIRECT_URI", &self.redirect_uri)
+            .env("TAMPER", self.tamper.as_str())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("a log handle"))
             .stderr(log)
@@ -149,6 +180,12 @@ impl OidcProvider {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Starts it again, misbehaving as `tamper` says (after [`OidcProvider::stop`]).
+    pub fn restart_tampering(&mut self, tamper: Tamper) {
+        self.tamper = tamper;
+        self.restart();
     }
 
     /// Kills it (an outage): nothing answers on its port until [`OidcProvider::restart`].

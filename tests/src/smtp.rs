@@ -1,5 +1,7 @@
 //! A real SMTP server for the mail tests: aiosmtpd (installed by `scripts/test.sh`) writing
-//! what it receives into a Maildir the test reads.
+//! what it receives into a Maildir the test reads. It speaks SMTPUTF8 (as the big mail
+//! services do) and plain SMTP, STARTTLS (required) or implicit TLS with a certificate the
+//! test's own CA signed.
 
 use crate::nats::free_port;
 use crate::poll::wait_until;
@@ -17,8 +19,25 @@ pub struct Mail {
     pub body: String,
 }
 
+/// How clients reach it.
+#[derive(Debug, Clone)]
+pub enum Security {
+    Plain,
+    /// STARTTLS, required before any mail (`--tlscert`).
+    StartTls {
+        cert: PathBuf,
+        key: PathBuf,
+    },
+    /// TLS from the first byte (`--smtpscert`).
+    Implicit {
+        cert: PathBuf,
+        key: PathBuf,
+    },
+}
+
 pub struct SmtpServer {
     child: Option<Child>,
+    security: Security,
     pub port: u16,
     maildir: tempfile::TempDir,
 }
@@ -32,9 +51,15 @@ fn python() -> PathBuf {
 }
 
 impl SmtpServer {
+    /// Plain SMTP on loopback.
     pub fn start() -> Self {
+        Self::start_with(Security::Plain)
+    }
+
+    pub fn start_with(security: Security) -> Self {
         let mut server = Self {
             child: None,
+            security,
             port: free_port(),
             maildir: tempfile::tempdir().expect("maildir"),
         };
@@ -42,9 +67,14 @@ impl SmtpServer {
         server
     }
 
-    /// `smtp://127.0.0.1:<port>` (plain: a loopback test server).
+    /// The server's `--smtp-url` for it: `smtp://127.0.0.1:<port>`, with `?tls=required`
+    /// for STARTTLS, or `smtps://` for implicit TLS.
     pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
+        match self.security {
+            Security::Plain => format!("smtp://127.0.0.1:{}", self.port),
+            Security::StartTls { .. } => format!("smtp://127.0.0.1:{}?tls=required", self.port),
+            Security::Implicit { .. } => format!("smtps://127.0.0.1:{}", self.port),
+        }
     }
 
     /// Starts it again on the same port and Maildir after [`SmtpServer::stop`].
@@ -57,8 +87,9 @@ impl SmtpServer {
             python.display()
         );
         let child = Command::new(python)
-            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .args(["-m", "aiosmtpd", "-n", "--smtputf8", "-l"])
             .arg(format!("127.0.0.1:{}", self.port))
+            .args(self.tls_args())
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(self.maildir.path().join("mail"))
             .stdout(Stdio::null())
@@ -71,6 +102,15 @@ impl SmtpServer {
             assert!(started.elapsed() < START_TIMEOUT, "aiosmtpd did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    fn tls_args(&self) -> Vec<std::ffi::OsString> {
+        let (cert_flag, key_flag, cert, key) = match &self.security {
+            Security::Plain => return Vec::new(),
+            Security::StartTls { cert, key } => ("--tlscert", "--tlskey", cert, key),
+            Security::Implicit { cert, key } => ("--smtpscert", "--smtpskey", cert, key),
+        };
+        vec![cert_flag.into(), cert.into(), key_flag.into(), key.into()]
     }
 
     /// Kills it (an outage).

@@ -1,8 +1,10 @@
 //! Accounts people can get back into, whole: password reset and change through a real SMTP
 //! server (aiosmtpd), mail that survives an SMTP outage, school e-mail verification, operator
-//! onboarding, remembered sessions and signing out other devices.
+//! onboarding, remembered sessions and signing out other devices; mail over STARTTLS and
+//! implicit TLS to a server whose certificate a private CA signed, to a Korean local part.
 
-use comatching_tests::smtp::{Mail, SmtpServer};
+use comatching_tests::pki::TestCa;
+use comatching_tests::smtp::{Mail, Security, SmtpServer};
 use comatching_tests::{spawn_app_with, ApiClient, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -10,10 +12,16 @@ use std::time::Duration;
 const MAIL_DEADLINE: Duration = Duration::from_secs(20);
 
 async fn app_with_mail(smtp: &SmtpServer) -> TestApp {
+    app_trusting(smtp, None).await
+}
+
+/// [`app_with_mail`], trusting `ca_file` for the mail server's certificate.
+async fn app_trusting(smtp: &SmtpServer, ca_file: Option<std::path::PathBuf>) -> TestApp {
     let url = smtp.url();
     spawn_app_with(
         move |config| {
             config.mail.smtp_url = Some(url);
+            config.mail.smtp_ca_file = ca_file;
             config.mail.public_url = Some("https://comatching.test.ac.kr".into());
             config.accounts.school_email_domains = vec!["test.ac.kr".into()];
             config.accounts.require_school_email = true;
@@ -455,5 +463,57 @@ async fn nothing_happens_before_consent_to_the_documents_in_force() {
         .expect_error(422, "PROFILE_REQUIRED");
     student.put_profile(&profile).await.expect(200);
     student.post("/api/charges", &charge).await.expect(201);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_goes_over_starttls_and_implicit_tls_to_a_korean_address() {
+    let dir = tempfile::tempdir().expect("a folder for certificates");
+    let ca = TestCa::new(dir.path());
+    let leaf = ca.leaf("smtp");
+    let modes = [
+        Security::StartTls {
+            cert: leaf.cert.clone(),
+            key: leaf.key.clone(),
+        },
+        Security::Implicit {
+            cert: leaf.cert.clone(),
+            key: leaf.key.clone(),
+        },
+    ];
+    for security in modes {
+        let smtp = SmtpServer::start_with(security.clone());
+        let app = app_trusting(&smtp, Some(ca.ca_file())).await;
+        let email = "지우@test.ac.kr";
+        app.client().signup(email, "지우").await.expect(201);
+        app.client()
+            .post("/api/auth/password-reset", &json!({"email": email}))
+            .await
+            .expect(202);
+        let mails = smtp.wait_for(1, MAIL_DEADLINE).await;
+        assert_eq!(mails[0].to, email, "{security:?}");
+        assert_eq!(mails[0].subject, "[COMAtching] 비밀번호 재설정");
+        app.stop().await;
+    }
+
+    // Without the CA the certificate is not trusted: nothing goes out, the mail waits.
+    let smtp = SmtpServer::start_with(Security::StartTls {
+        cert: leaf.cert,
+        key: leaf.key,
+    });
+    let app = app_trusting(&smtp, None).await;
+    app.client()
+        .signup("minsu@test.ac.kr", "민수")
+        .await
+        .expect(201);
+    app.client()
+        .post(
+            "/api/auth/password-reset",
+            &json!({"email": "minsu@test.ac.kr"}),
+        )
+        .await
+        .expect(202);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(smtp.mails().is_empty(), "an untrusted server got mail");
     app.stop().await;
 }

@@ -7,10 +7,13 @@
 //! provider asking again; (b) a student with a password links the provider in settings and then
 //! signs in with it; another account cannot link the same provider account; (c) a forged return
 //! (`state` and `code` made up) and (d) a provider that cannot be reached end on the login screen
-//! with a Korean alert and no session. Screenshots go to target/screenshots/oidc/.
+//! with a Korean alert and no session; (e) the provider (restarted to misbehave on purpose, see
+//! `Tamper`) answers with an ID token for another nonce, for another client, or expired, or
+//! sends back a code already redeemed: each ends on the login screen with the Korean alert, no
+//! session and no account made. Screenshots go to target/screenshots/oidc/.
 
 use comatching_tests::browser::{Browser, ChromeDriver};
-use comatching_tests::oidc::OidcProvider;
+use comatching_tests::oidc::{OidcProvider, Tamper};
 use comatching_tests::{profile, spawn_app_on, TestApp};
 use serde_json::{json, Value};
 
@@ -25,6 +28,7 @@ const LOGIN_LINKED: &str = "kakao_user_2";
 
 const STATE_ERROR: &str = "로그인 요청이 만료됐거나 올바르지 않아요. 다시 시도해 주세요.";
 const PROVIDER_ERROR: &str = "로그인 서비스에 연결하지 못했어요. 잠시 후 다시 시도해 주세요.";
+const TOKEN_ERROR: &str = "로그인 정보를 확인하지 못했어요. 다시 시도해 주세요.";
 const LINKED_ELSEWHERE: &str = "이 계정은 이미 다른 COMAtching 계정에 연결돼 있어요.";
 
 /// Runs `script` in the page (a returned promise is awaited) and returns its value.
@@ -135,6 +139,7 @@ async fn kakao_sign_in_links_and_failures_through_a_real_openid_provider() {
     first_sign_in_and_back_again(&app, &driver).await;
     linking_in_settings(&app, &driver).await;
     failures(&mut app, &mut provider, &driver).await;
+    tampered_answers(&app, &mut provider, &driver).await;
 
     app.stop().await;
     drop(provider);
@@ -326,4 +331,69 @@ async fn failures(app: &mut TestApp, provider: &mut OidcProvider, driver: &Chrom
     assert_eq!(me(&b).await.0, 401, "no session");
     b.screenshot("11-provider-down").await;
     b.close().await;
+}
+
+/// How many accounts the server has (its public counter).
+async fn accounts(app: &TestApp) -> Value {
+    app.client().get("/api/stats/public").await.expect(200)["users"].clone()
+}
+
+/// Signs in at the provider and expects the server to refuse what comes back: the login
+/// screen with the token alert, the code gone from the address, no session, no new account.
+async fn refused(app: &TestApp, b: &Browser, login: &str, shot: &str) {
+    let before = accounts(app).await;
+    b.open("login").await;
+    tap_kakao(b).await;
+    sign_in_at_provider(b, login, None).await;
+    b.wait_text("#login-error", TOKEN_ERROR).await;
+    let url = b.client.current_url().await.expect("the address");
+    assert_eq!(
+        (url.path(), url.query(), url.fragment()),
+        ("/", None, Some("/login")),
+        "{shot}: {url}"
+    );
+    assert_eq!(me(b).await.0, 401, "{shot}: no session");
+    assert_eq!(accounts(app).await, before, "{shot}: no account made");
+    b.screenshot(shot).await;
+}
+
+/// (e) The provider misbehaves: each wrong answer is refused.
+async fn tampered_answers(app: &TestApp, provider: &mut OidcProvider, driver: &ChromeDriver) {
+    let cases = [
+        (Tamper::Nonce, "kakao_nonce", "12-wrong-nonce"),
+        (Tamper::Audience, "kakao_audience", "13-wrong-audience"),
+        (Tamper::Expired, "kakao_expired", "14-expired-id-token"),
+    ];
+    for (tamper, login, shot) in cases {
+        provider.stop();
+        provider.restart_tampering(tamper);
+        let b = driver.browser(&app.base, SHOTS).await;
+        refused(app, &b, login, shot).await;
+        b.close().await;
+    }
+
+    // The first sign-in redeems its code honestly; the next comes back with that same code.
+    provider.stop();
+    provider.restart_tampering(Tamper::ReplayCode);
+    let b = driver.browser(&app.base, SHOTS).await;
+    b.open("login").await;
+    tap_kakao(&b).await;
+    sign_in_at_provider(&b, LOGIN_NEW, None).await;
+    b.wait_text("#profile-welcome", &format!("{LOGIN_NEW}님"))
+        .await;
+    sign_out(&b).await;
+    let before = accounts(app).await;
+    tap_kakao(&b).await;
+    b.wait_text("#login-error", TOKEN_ERROR).await;
+    assert_eq!(me(&b).await.0, 401, "a replayed code signs nobody in");
+    assert_eq!(accounts(app).await, before);
+    b.screenshot("15-replayed-code").await;
+    b.close().await;
+    assert!(
+        provider
+            .log()
+            .contains("replay-code: sent the first code back"),
+        "the provider replayed the code:\n{}",
+        provider.log()
+    );
 }

@@ -14,6 +14,7 @@ mod batch;
 pub mod booth;
 pub mod charges;
 pub mod chats;
+mod consents;
 pub mod discounts;
 mod error;
 pub mod idempotency;

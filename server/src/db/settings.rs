@@ -39,14 +39,14 @@ pub(super) fn read_in<T: DeserializeOwned>(
 }
 
 impl Db {
-    fn setting<T: DeserializeOwned>(&self, key: &'static [u8]) -> DbResult<Option<T>> {
+    pub(super) fn setting<T: DeserializeOwned>(&self, key: &'static [u8]) -> DbResult<Option<T>> {
         self.settings
             .get(key)?
             .map(|bytes| decode("settings", key, &bytes))
             .transpose()
     }
 
-    async fn put_setting<T: Serialize + Send + 'static>(
+    pub(super) async fn put_setting<T: Serialize + Send + 'static>(
         &self,
         key: &'static [u8],
         value: T,

@@ -69,6 +69,7 @@ impl Db {
                 .map(|i| i.provider.clone())
                 .collect(),
             consent: None,
+            past_consents: Vec::new(),
         };
         let (email_key, nickname_key, record) = (email.key(), nickname.key(), user.clone());
         let counters = self.counters.clone();

@@ -4,7 +4,7 @@
 use super::batch::Tx;
 use super::ops_audit::{self, Actor, OpsAction};
 use super::sessions;
-use super::{abort, decode, encode, key_id, now_ms, outbox, Db, DbError, DbResult, TxResult};
+use super::{abort, decode, encode, key_id, outbox, Db, DbError, DbResult, TxResult};
 use crate::model::account::Email;
 use serde::{Deserialize, Serialize};
 use sled::transaction::TransactionalTree;
@@ -14,7 +14,7 @@ use storage::profile::Profile;
 use storage::UserId;
 
 /// Users whose state one transaction of `republish_all_users` queues.
-const REPUBLISH_BATCH: usize = 256;
+pub(super) const REPUBLISH_BATCH: usize = 256;
 
 /// `USER` | `OPERATOR` | `ADMIN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -51,10 +51,13 @@ pub struct UserRecord {
     /// Sign-in providers linked to this account (their configured ids).
     #[serde(default)]
     pub providers: Vec<String>,
-    /// The consent given: which documents' version, and when; none before (or after
-    /// withdrawing).
+    /// The consent to the documents in force: which version, and when; none before, after
+    /// withdrawing, or once a newer version is put in force (see [`super::consents`]).
     #[serde(default)]
     pub consent: Option<Consent>,
+    /// Consents to versions no longer in force, oldest first: the record of what was accepted.
+    #[serde(default)]
+    pub past_consents: Vec<Consent>,
 }
 
 /// A consent as recorded.
@@ -228,28 +231,6 @@ impl Db {
             }
             user.profile = Some(profile.clone());
             Ok(())
-        })
-        .await
-    }
-
-    /// Records consent to `version` of the documents. Before a profile the matcher has never
-    /// heard of the user, so nothing is published; after, the user may become pickable, so
-    /// the usual versioned event goes out.
-    pub async fn give_consent(&self, id: UserId, version: u32) -> DbResult<UserRecord> {
-        self.write(move |tx| {
-            let mut user = read_in(tx.users, id)?
-                .filter(|u| !u.withdrawn)
-                .ok_or_else(|| abort(DbError::UserGone(id)))?;
-            user.consent = Some(Consent {
-                version,
-                at_ms: now_ms(),
-            });
-            if user.profile.is_some() {
-                store_and_queue_event_in(tx, &mut user)?;
-            } else {
-                store_in(tx, &user)?;
-            }
-            Ok(user)
         })
         .await
     }

@@ -4,6 +4,7 @@
 pub mod booth;
 pub mod chat;
 pub mod consent;
+pub mod majors;
 pub mod matchmaker;
 pub mod oidc;
 pub mod operators;

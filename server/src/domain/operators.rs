@@ -57,6 +57,7 @@ mod tests {
             operator_request: None,
             providers: Vec::new(),
             consent: None,
+            past_consents: Vec::new(),
         }
     }
 

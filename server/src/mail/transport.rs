@@ -1,9 +1,12 @@
 //! Where mail goes: an SMTP server (`smtp://host:port` plain, `smtp://…?tls=required` with
 //! STARTTLS, `smtps://host:port` implicit TLS, credentials in the URL), or `.eml` files under
-//! the data directory.
+//! the data directory. TLS trusts the system's roots, and also `--smtp-ca-file` when a campus
+//! mail server's certificate comes from its own CA.
 
 use crate::db::mail_queue::QueuedMail;
+use anyhow::Context;
 use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,6 +21,10 @@ pub struct MailArgs {
     /// it, mail is written as `.eml` files under `<data-dir>/mail/`.
     #[arg(long, env = "COMATCHING_SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// A PEM file of a CA to trust besides the system's, for a mail server whose certificate
+    /// a private CA signed (only with `smtps://` or `?tls=required`).
+    #[arg(long, env = "COMATCHING_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
     /// The From of every mail.
     #[arg(long, env = "COMATCHING_MAIL_FROM", default_value = DEFAULT_MAIL_FROM)]
     pub mail_from: String,
@@ -31,6 +38,7 @@ impl Default for MailArgs {
     fn default() -> Self {
         Self {
             smtp_url: None,
+            smtp_ca_file: None,
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
             public_url: None,
         }
@@ -76,13 +84,18 @@ impl Transport {
             .parse()
             .map_err(|e| anyhow::anyhow!("--mail-from {:?}: {e}", args.mail_from))?;
         Ok(match &args.smtp_url {
-            Some(url) => Self::Smtp {
-                smtp: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?
-                    .build(),
-                from,
-                url: redact(url),
-            },
+            Some(url) => {
+                let mut smtp = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?;
+                if let Some(ca_file) = &args.smtp_ca_file {
+                    smtp = smtp.tls(tls_trusting(url, ca_file)?);
+                }
+                Self::Smtp {
+                    smtp: smtp.build(),
+                    from,
+                    url: redact(url),
+                }
+            }
             None => Self::Files {
                 dir: data_dir.join("mail"),
                 from,
@@ -135,6 +148,31 @@ impl Transport {
     }
 }
 
+/// The TLS mode `url` asks for, trusting the CA in `ca_file` as well as the system's roots.
+fn tls_trusting(url: &str, ca_file: &Path) -> anyhow::Result<Tls> {
+    let parsed = url::Url::parse(url).context("--smtp-url")?;
+    let host = parsed.host_str().context("--smtp-url has no host")?;
+    let pem = std::fs::read(ca_file)
+        .with_context(|| format!("read --smtp-ca-file {}", ca_file.display()))?;
+    let ca = Certificate::from_pem(&pem).context("--smtp-ca-file is not a PEM certificate")?;
+    let parameters = TlsParameters::builder(host.to_owned())
+        .add_root_certificate(ca)
+        .build()
+        .context("TLS for --smtp-url")?;
+    let tls = parsed
+        .query_pairs()
+        .find(|(key, _)| key == "tls")
+        .map(|(_, value)| value.into_owned());
+    match (parsed.scheme(), tls.as_deref()) {
+        ("smtps", _) => Ok(Tls::Wrapper(parameters)),
+        ("smtp", Some("required")) => Ok(Tls::Required(parameters)),
+        ("smtp", Some("opportunistic")) => Ok(Tls::Opportunistic(parameters)),
+        _ => anyhow::bail!(
+            "--smtp-ca-file is for TLS: give smtps://… or smtp://…?tls=required as --smtp-url"
+        ),
+    }
+}
+
 /// Writes `<dir>/<id>.eml` atomically.
 fn write_eml(dir: &Path, id: u64, bytes: &[u8]) -> std::io::Result<PathBuf> {
     storage::process::create_private_dir(dir)?;
@@ -168,5 +206,23 @@ mod tests {
             "smtps://***@mail.example:465"
         );
         assert_eq!(redact("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
+    }
+
+    #[test]
+    fn a_korean_local_part_is_an_address() {
+        let transport = Transport::Files {
+            dir: PathBuf::from("unused"),
+            from: DEFAULT_MAIL_FROM.parse().unwrap(),
+        };
+        let mail = QueuedMail {
+            id: 1,
+            to: "민수@test.ac.kr".into(),
+            subject: "제목".into(),
+            body: "본문".into(),
+            attempts: 0,
+            next_attempt_ms: 0,
+            queued_at_ms: 0,
+        };
+        assert!(transport.message(&mail).is_ok());
     }
 }

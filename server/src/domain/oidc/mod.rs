@@ -17,7 +17,8 @@ use crate::db::{now_ms, Db};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    RequestTokenError, Scope,
 };
 
 /// A client built from discovery: authorization endpoint set, token endpoint maybe.
@@ -207,7 +208,13 @@ impl Oidc {
         let tokens = exchange
             .request_async(&self.http)
             .await
-            .map_err(|e| OidcError::Provider(format!("token: {e}")))?;
+            .map_err(|e| match e {
+                // It answered, and refused the code (used, expired, not ours): not an outage.
+                RequestTokenError::ServerResponse(refusal) => {
+                    OidcError::Token(format!("code refused: {refusal}"))
+                }
+                other => OidcError::Provider(format!("token: {other}")),
+            })?;
         let id_token = openidconnect::TokenResponse::id_token(&tokens)
             .ok_or_else(|| OidcError::Token("no ID token".into()))?;
         let nonce = Nonce::new(flow.nonce.clone());

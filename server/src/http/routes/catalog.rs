@@ -10,7 +10,6 @@ use std::sync::atomic::Ordering;
 use storage::profile::{HobbyCategory, HOBBY_CATALOG};
 use utoipa::ToSchema;
 
-/// Hobbies with their categories, prices and the match limit.
 /// A hobby of the catalog and its category.
 #[derive(Serialize, ToSchema)]
 pub struct Hobby {
@@ -51,10 +50,13 @@ impl From<PromoConfig> for PromoView {
     }
 }
 
-/// `GET /api/catalog`: hobbies, prices, the match limit, the running discount, the promotion.
+/// `GET /api/catalog`: hobbies, the school's majors, prices, the match limit, the running
+/// discount, the promotion.
 #[derive(Serialize, ToSchema)]
 pub struct CatalogReply {
     hobbies: Vec<Hobby>,
+    /// Offered by the profile's major search; a major not listed is still accepted.
+    majors: Vec<String>,
     categories: Vec<HobbyCategory>,
     prices: Prices,
     match_limit: u64,
@@ -82,6 +84,7 @@ pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<CatalogRep
     });
     Ok(Json(CatalogReply {
         hobbies,
+        majors: state.majors.to_vec(),
         categories: HobbyCategory::ALL.to_vec(),
         prices: Prices {
             base: config.price_base,
