@@ -55,16 +55,104 @@ async fn consent(browser: &Browser, shot: Option<&str>) {
     browser.click("#consent-submit").await;
 }
 
-async fn fill_profile(browser: &Browser, mbti: &str) {
+/// How many steps the profile builder has.
+const PROFILE_STEPS: u32 = 8;
+
+/// Waits until the profile builder shows step `step` ("3 / 8").
+async fn at_step(browser: &Browser, step: u32) {
+    browser
+        .wait_text("#profile-step-count", &format!("{step} / {PROFILE_STEPS}"))
+        .await;
+}
+
+/// Presses 다음 and waits for step `step`.
+async fn next_step(browser: &Browser, step: u32) {
+    browser.click("#profile-next").await;
+    at_step(browser, step).await;
+}
+
+/// A screenshot of the builder's step, when the journey keeps them.
+async fn step_shot(browser: &Browser, shots: bool, name: &str) {
+    if shots {
+        browser.screenshot(name).await;
+    }
+}
+
+/// The builder's first two steps (성별, 출생연도), ending on the MBTI step.
+async fn profile_start(browser: &Browser, shots: bool) {
     browser.wait_text("h1", "프로필").await;
-    browser.choose("select[name=gender]", "MALE").await;
+    browser.wait_text("#profile-welcome", "반가워요").await;
+    at_step(browser, 1).await;
+    browser.click("#gender-MALE").await;
+    step_shot(browser, shots, "profile-step-1-gender").await;
+    next_step(browser, 2).await;
     browser.fill("input[name=birth_year]", "2002").await;
-    browser.fill("input[name=mbti]", mbti).await;
-    browser.fill("input[name=major]", "컴퓨터공학과").await;
+    step_shot(browser, shots, "profile-step-2-birth-year").await;
+    next_step(browser, 3).await;
+}
+
+/// The MBTI step: one letter of each pair of `mbti` ("ENFP"), each a radio `#mbti-<letter>`.
+async fn choose_mbti(browser: &Browser, mbti: &str) {
+    for letter in mbti.chars() {
+        browser
+            .click(&format!("#mbti-{}", letter.to_ascii_uppercase()))
+            .await;
+    }
+}
+
+/// The builder from the 학과 step to the last one (노래와 한마디), not saved yet. The major is
+/// found by typing part of it and tapping it in the list the school's majors give.
+async fn profile_rest(browser: &Browser, shots: bool) {
+    at_step(browser, 4).await;
+    browser.fill("input[name=major]", "컴퓨터").await;
+    browser.wait_text("#major-options", "컴퓨터공학과").await;
+    step_shot(browser, shots, "profile-step-4-major").await;
+    browser
+        .click("#major-options .major-option[data-value='컴퓨터공학과']")
+        .await;
+    assert_eq!(
+        js(
+            browser,
+            "return document.querySelector('input[name=major]').value;"
+        )
+        .await,
+        json!("컴퓨터공학과"),
+        "a tap on a found major fills the field"
+    );
+    next_step(browser, 5).await;
     browser.click("input[value='축구']").await;
     browser.click("input[value='영화']").await;
+    step_shot(browser, shots, "profile-step-5-hobbies").await;
+    next_step(browser, 6).await;
+    browser.click("#contact_frequency-NORMAL").await;
+    step_shot(browser, shots, "profile-step-6-contact-frequency").await;
+    next_step(browser, 7).await;
+    browser.click("#contact_type-KAKAO").await;
     browser.fill("input[name=contact_id]", "minsu_kakao").await;
+    step_shot(browser, shots, "profile-step-7-contact").await;
+    next_step(browser, PROFILE_STEPS).await;
     browser.fill("input[name=song]", "밤양갱").await;
+    browser.wait_text("#profile-next", "저장하기").await;
+    step_shot(browser, shots, "profile-step-8-extra").await;
+}
+
+/// Every step of the profile builder with `mbti` ("ENFP"), up to 저장하기 (not pressed).
+async fn fill_profile(browser: &Browser, mbti: &str, shots: bool) {
+    profile_start(browser, shots).await;
+    choose_mbti(browser, mbti).await;
+    step_shot(browser, shots, "profile-step-3-mbti").await;
+    next_step(browser, 4).await;
+    profile_rest(browser, shots).await;
+}
+
+/// After 저장하기: straight to the match screen, which says the profile is done (and, with no
+/// points yet, how to charge).
+async fn profile_saved(browser: &Browser) {
+    browser
+        .wait_text("#match-notice", "프로필을 다 만들었어요")
+        .await;
+    browser.wait_text("#match-notice", "충전").await;
+    assert_eq!(js(browser, "return location.hash;").await, json!("#/match"));
 }
 
 async fn log_in(browser: &Browser, email: &str, password: &str) {
@@ -94,10 +182,11 @@ async fn a_student_charges_points_and_gets_a_match_with_contact() {
     student.screenshot("01-landing").await;
     sign_up(&student, "minsu@test.ac.kr", "민수").await;
     consent(&student, Some("01b-consent")).await;
-    fill_profile(&student, "enfp").await;
+    fill_profile(&student, "enfp", true).await;
     student.screenshot("02-profile").await;
     student.click("button[type=submit]").await;
-    student.wait_text("#balance", "0P").await;
+    profile_saved(&student).await;
+    student.screenshot("02b-profile-done-match").await;
 
     student.open("charge").await;
     student.choose("select[name=amount]", "3000").await;
@@ -211,18 +300,67 @@ async fn every_error_shows_a_korean_message_where_it_belongs() {
     browser.fill("input[name=nickname]", "새내기").await;
     browser.click("button[type=submit]").await;
     consent(&browser, None).await;
-    fill_profile(&browser, "ABCD").await;
-    browser.click("button[type=submit]").await;
-    browser.wait_text("#err-mbti", "네 글자").await;
+    // MBTI is four pairs of choices, so a wrong one cannot be typed: 다음 stays on the step and
+    // names the pairs still open until each has a letter.
+    profile_start(&browser, false).await;
+    choose_mbti(&browser, "IT").await;
+    browser.click("#profile-next").await;
+    let error = browser.wait_text("#err-mbti", "S·N").await;
+    assert!(
+        error.contains("J·P") && !error.contains("E·I") && !error.contains("T·F"),
+        "{error}"
+    );
+    assert_eq!(
+        js(
+            &browser,
+            "return [document.getElementById('profile-step-count').textContent,
+               document.querySelector('input[name=mbti]').value,
+               document.getElementById('mbti-S').getAttribute('aria-invalid'),
+               document.getElementById('mbti-I').getAttribute('aria-invalid'),
+               document.activeElement?.id ?? null];"
+        )
+        .await,
+        json!(["3 / 8", "", "true", null, "mbti-S"]),
+        "still on the MBTI step, the open pairs marked, the first one focused"
+    );
     browser.screenshot("03-invalid-mbti").await;
-    browser.fill("input[name=mbti]", "INTJ").await;
+    browser.click("#mbti-N").await;
+    browser.click("#profile-next").await;
+    let error = browser.wait_text("#err-mbti", "J·P").await;
+    assert!(!error.contains("S·N"), "{error}");
+    at_step(&browser, 3).await;
+    browser.click("#mbti-J").await;
+    assert_eq!(
+        js(
+            &browser,
+            "return [document.getElementById('err-mbti').textContent,
+               document.querySelector('input[name=mbti]').value];"
+        )
+        .await,
+        json!(["", "INTJ"]),
+        "the mark goes once every pair has a letter"
+    );
+    next_step(&browser, 4).await;
+    profile_rest(&browser, false).await;
     browser.click("button[type=submit]").await;
-    browser.wait_text("#balance", "0P").await;
+    profile_saved(&browser).await;
 
     app.ready_for_matches_without_candidates().await;
     browser.open("match").await;
     browser.click("form button[type=submit]").await;
     browser.wait_text("form .alert", "포인트가 부족해요").await;
+    browser
+        .wait_text("form .alert #points-short-link", "충전")
+        .await;
+    assert_eq!(
+        js(
+            &browser,
+            "return document.getElementById('points-short-link').getAttribute('href');"
+        )
+        .await,
+        json!("#/charge"),
+        "the way to the charge screen"
+    );
     browser.screenshot("04-not-enough-points").await;
 
     let me = browser.client.get_all_cookies().await.unwrap();

@@ -1,7 +1,7 @@
 //! The real-browser review's findings, as journeys in a headless Chromium at phone size against a
 //! real server: an ended session goes to the login screen and back, the charge page refreshes
-//! itself after an approval, an empty profile names its fields, and rejecting a charge takes two
-//! taps. Screenshots go to target/screenshots/review/.
+//! itself after an approval, the profile builder names each missing field on its step, and
+//! rejecting a charge takes two taps. Screenshots go to target/screenshots/review/.
 
 use comatching_tests::app::{ADMIN_EMAIL, ADMIN_PASSWORD};
 use comatching_tests::browser::{Browser, ChromeDriver};
@@ -35,6 +35,19 @@ async fn wait_js(browser: &Browser, what: &str, script: &str) {
 async fn fragment(browser: &Browser) -> String {
     let url = browser.client.current_url().await.expect("the address");
     url.fragment().unwrap_or_default().to_owned()
+}
+
+/// Waits until the profile builder shows step `step` of eight ("3 / 8").
+async fn at_step(browser: &Browser, step: u32) {
+    browser
+        .wait_text("#profile-step-count", &format!("{step} / 8"))
+        .await;
+}
+
+/// Presses 다음 on the profile builder and waits for step `step`.
+async fn next_step(browser: &Browser, step: u32) {
+    browser.click("#profile-next").await;
+    at_step(browser, step).await;
 }
 
 async fn log_in(browser: &Browser, email: &str, password: &str) {
@@ -181,51 +194,125 @@ async fn an_empty_profile_names_each_missing_field() {
     b.click("#consent-submit").await;
     b.wait_text("#profile-welcome", "빈칸님").await;
 
-    b.click("form button[type=submit]").await;
+    // 다음 on an unanswered step names what is missing there, next to it, and stays.
+    at_step(&b, 1).await;
+    b.click("#profile-next").await;
     b.wait_text("#err-gender", "성별을 골라 주세요.").await;
-    b.wait_text("#err-birth_year", "출생연도를 입력해 주세요.")
-        .await;
-    b.wait_text("#err-mbti", "MBTI를 입력해 주세요.").await;
-    b.wait_text("#err-major", "학과를 입력해 주세요.").await;
-    b.wait_text("#err-hobbies", "취미를 하나 이상 골라 주세요.")
-        .await;
-    b.wait_text("#err-contact_id", "연락처를 입력해 주세요.")
-        .await;
     assert_eq!(
         js(&b, "return document.activeElement?.name ?? null;").await,
         json!("gender"),
-        "the first invalid field has the focus"
+        "the missing field has the focus"
     );
     assert_eq!(
         js(
             &b,
-            "return document.querySelector('select[name=gender]').getAttribute('aria-invalid');"
+            "return document.getElementById('gender-MALE').getAttribute('aria-invalid');"
         )
         .await,
         json!("true")
     );
+    at_step(&b, 1).await;
     b.screenshot("05-profile-empty-errors").await;
+    // The mark goes as soon as the answer is there.
+    b.click("#gender-FEMALE").await;
+    wait_js(
+        &b,
+        "the gender error to clear",
+        "return document.getElementById('err-gender').textContent === ''
+           && !document.getElementById('gender-MALE').hasAttribute('aria-invalid');",
+    )
+    .await;
+    next_step(&b, 2).await;
 
-    // A wrong MBTI is named too, and the rest clear once filled.
-    b.choose("select[name=gender]", "FEMALE").await;
+    b.click("#profile-next").await;
+    b.wait_text("#err-birth_year", "출생연도를 입력해 주세요.")
+        .await;
+    // A mark follows the typing: a year out of range is named, a good one clears it.
+    b.fill("input[name=birth_year]", "1900").await;
+    b.wait_text("#err-birth_year", "네 자리 숫자").await;
     b.fill("input[name=birth_year]", "2003").await;
-    b.fill("input[name=mbti]", "ABCD").await;
-    b.fill("input[name=major]", "경영학과").await;
-    b.click("input[value='영화']").await;
-    b.fill("input[name=contact_id]", "binkan_kakao").await;
-    b.click("form button[type=submit]").await;
-    b.wait_text("#err-mbti", "네 글자").await;
+    wait_js(
+        &b,
+        "the birth year error to clear",
+        "return document.getElementById('err-birth_year').textContent === '';",
+    )
+    .await;
+    next_step(&b, 3).await;
+
+    b.click("#profile-next").await;
+    b.wait_text("#err-mbti", "E·I, S·N, T·F, J·P에서 하나씩")
+        .await;
+    for letter in ["I", "N", "F", "P"] {
+        b.click(&format!("#mbti-{letter}")).await;
+    }
+    next_step(&b, 4).await;
+
+    b.click("#profile-next").await;
+    b.wait_text("#err-major", "학과를 입력해 주세요.").await;
+    // A major that is not on the school's list is taken as typed.
+    b.fill("input[name=major]", "우주항공탐험학과").await;
+    // 이전 and 다음 keep the answers.
+    b.click("#profile-back").await;
+    at_step(&b, 3).await;
     assert_eq!(
         js(
             &b,
-            "return document.getElementById('err-gender').textContent;"
+            "return document.querySelector('input[name=mbti]').value;"
         )
         .await,
-        json!("")
+        json!("INFP")
     );
-    b.fill("input[name=mbti]", "INFP").await;
-    b.click("form button[type=submit]").await;
-    b.wait_text("#balance", "0P").await;
+    next_step(&b, 4).await;
+    assert_eq!(
+        js(
+            &b,
+            "return document.querySelector('input[name=major]').value;"
+        )
+        .await,
+        json!("우주항공탐험학과")
+    );
+    next_step(&b, 5).await;
+
+    b.click("#profile-next").await;
+    b.wait_text("#err-hobbies", "취미를 하나 이상 골라 주세요.")
+        .await;
+    b.click("input[value='영화']").await;
+    next_step(&b, 6).await;
+
+    b.click("#profile-next").await;
+    b.wait_text("#err-contact_frequency", "연락 빈도를 골라 주세요.")
+        .await;
+    b.click("#contact_frequency-RARE").await;
+    next_step(&b, 7).await;
+
+    b.click("#profile-next").await;
+    b.wait_text("#err-contact_type", "연락 방법을 골라 주세요.")
+        .await;
+    b.wait_text("#err-contact_id", "연락처를 입력해 주세요.")
+        .await;
+    b.screenshot("05b-profile-contact-errors").await;
+    b.click("#contact_type-KAKAO").await;
+    b.fill("input[name=contact_id]", "binkan_kakao").await;
+    next_step(&b, 8).await;
+
+    // The last step is optional: 저장하기 saves, and the match screen says it is done.
+    b.wait_text("#profile-next", "저장하기").await;
+    b.click("button[type=submit]").await;
+    b.wait_text("#match-notice", "프로필을 다 만들었어요").await;
+    assert_eq!(fragment(&b).await, "/match");
+    // Saved as answered: the editor shows it.
+    b.open("profile").await;
+    b.wait_text("h1", "프로필 수정").await;
+    assert_eq!(
+        js(
+            &b,
+            "return [document.querySelector('input[name=major]').value,
+               document.querySelector('input[name=mbti]').value,
+               document.querySelector('select[name=gender]').value];"
+        )
+        .await,
+        json!(["우주항공탐험학과", "INFP", "FEMALE"])
+    );
     b.close().await;
 }
 

@@ -173,6 +173,8 @@ export const ctx = {
   render() { return render(); },
   /// A line for the next screen to show once (the login screen shows it).
   flash: null,
+  /// A line for the match screen to show once (a new profile was just saved).
+  notice: null,
   /// Why a return from a sign-in provider failed, for the login (or settings) screen, once.
   loginError: null,
 };

@@ -12,7 +12,7 @@ const ERRORS = {
   INVALID_PASSWORD: '비밀번호는 8~128자로 입력해 주세요.',
   INVALID_NICKNAME: '닉네임은 2~16자의 한글, 영문, 숫자, _만 쓸 수 있어요.',
   INVALID_BIRTH_YEAR: '출생연도가 가입 가능 범위를 벗어났어요.',
-  INVALID_MBTI: 'MBTI는 ENFP처럼 네 글자로 입력해 주세요.',
+  INVALID_MBTI: 'MBTI는 네 쌍(E·I, S·N, T·F, J·P)에서 하나씩 골라 주세요.',
   INVALID_MAJOR: '학과는 1~40자로 입력해 주세요.',
   INVALID_HOBBIES: '취미는 1~5개 골라 주세요.',
   INVALID_CONTACT_ID: '연락처를 확인해 주세요. 전화번호는 숫자와 -만 쓸 수 있어요.',
@@ -24,7 +24,7 @@ const ERRORS = {
   CONSENT_REQUIRED: '먼저 약관에 동의해 주세요.',
   INVALID_AMOUNT: '충전 금액은 1,000~50,000P, 500P 단위예요.',
   INVALID_DEPOSITOR_NAME: '입금자명은 1~20자로 입력해 주세요.',
-  INVALID_IMPORTANT: '중요 옵션은 고른 옵션 중에서 정해 주세요.',
+  INVALID_IMPORTANT: '중요 조건은 고른 조건 중에서 정해 주세요.',
   INVALID_IDEMPOTENCY_KEY: '요청을 다시 보내 주세요.',
   IDEMPOTENCY_KEY_REUSED: '요청을 다시 보내 주세요.',
   INSUFFICIENT_POINTS: '포인트가 부족해요. 먼저 충전해 주세요.',
@@ -127,7 +127,7 @@ export const REPORT_STATUS = { OPEN: '처리 대기', DISMISSED: '기각', BANNE
 
 export const GENDER = { MALE: '남성', FEMALE: '여성' };
 export const FREQUENCY = { FREQUENT: '자주', NORMAL: '보통', RARE: '가끔' };
-export const CONTACT = { KAKAO: '카카오톡 ID', INSTAGRAM: '인스타그램', PHONE: '전화번호' };
+export const CONTACT = { KAKAO: '카카오톡 아이디', INSTAGRAM: '인스타그램', PHONE: '전화번호' };
 /// A contact in one line for operators ('카카오톡 minsu_kakao'); an unknown type as given.
 export const CONTACT_SHORT = { KAKAO: '카카오톡', INSTAGRAM: '인스타그램', PHONE: '전화' };
 export const contactText = (contact) => (contact
