@@ -108,6 +108,7 @@ pub async fn serve(
             &config.oidc.providers,
             config.public_url(),
         )?),
+        charge_feed: Arc::default(),
         majors: domain::majors::load(config.majors_file.as_deref())?.into(),
         shutdown: cancel.clone(),
     };

@@ -327,6 +327,10 @@ async fn rejecting_a_charge_takes_two_taps() {
         )
         .await
         .expect(201);
+    client
+        .get("/api/ops/charges/events")
+        .await
+        .expect_error(403, "FORBIDDEN");
     let driver = ChromeDriver::start();
     let o = driver.browser(&app.base, "review").await;
 
@@ -349,12 +353,22 @@ async fn rejecting_a_charge_takes_two_taps() {
         "PENDING",
         "one tap rejects nothing"
     );
-    // The list refreshes every 4 s: the question stays open.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    // A new request arrives live (server-sent events; the screen does not poll) and the list
+    // is redrawn: the question stays open.
+    o.wait_text("#live-status", "실시간 연결됨").await;
+    let (newcomer, _) = student(&app, "live_min").await;
+    newcomer
+        .post(
+            "/api/charges",
+            &json!({"amount": 3000, "depositor_name": "실시간입금"}),
+        )
+        .await
+        .expect(201);
+    o.wait_text("#pending", "실시간입금").await;
     assert_eq!(
         js(&o, "const b = document.querySelector('#pending .reject-confirm'); return b !== null && !b.hidden;").await,
         json!(true),
-        "the confirm step survives the refresh"
+        "the confirm step survives the redraw"
     );
     o.screenshot("06-reject-confirm").await;
 
@@ -369,13 +383,34 @@ async fn rejecting_a_charge_takes_two_taps() {
     .await;
     assert_eq!(charge_status(&client).await, "PENDING");
 
-    o.click("#pending button.reject").await;
-    o.click("#pending .reject-confirm").await;
-    o.wait_text("#pending", "없어요").await;
+    o.click("#pending li:first-child button.reject").await;
+    o.click("#pending li:first-child .reject-confirm").await;
     wait_until("the charge to be rejected", DEADLINE, || async {
         (charge_status(&client).await == "REJECTED").then_some(())
     })
     .await;
     o.screenshot("07-rejected").await;
+
+    // The newcomer's request is approved on another screen: this one hears of it too.
+    let admin = app.admin().await;
+    let id = pending_charge(&admin).await;
+    admin
+        .post(&format!("/api/ops/charges/{id}/approve"), &json!({}))
+        .await
+        .expect(200);
+    o.wait_text("#pending", "없어요").await;
+
+    // An operator's search stays while they open a user and come back.
+    o.open("ops-users").await;
+    o.fill("#search", "live_min").await;
+    o.wait_text("#search-results", "live_min").await;
+    o.click("#search-results a").await;
+    o.wait_text("#user-balance", "3,000").await;
+    o.open("ops-users").await;
+    o.wait_text("#search-results", "live_min").await;
+    assert_eq!(
+        js(&o, "return document.getElementById('search').value;").await,
+        json!("live_min")
+    );
     o.close().await;
 }

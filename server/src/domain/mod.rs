@@ -2,6 +2,7 @@
 //! database and broker below.
 
 pub mod booth;
+pub mod charge_feed;
 pub mod chat;
 pub mod consent;
 pub mod majors;

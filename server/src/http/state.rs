@@ -23,6 +23,8 @@ pub struct AppState {
     pub oidc: Arc<crate::domain::oidc::Oidc>,
     /// Chat between matched students and its open sockets.
     pub chats: Arc<Chats>,
+    /// Charge changes for the operators' live screens.
+    pub charge_feed: Arc<crate::domain::charge_feed::ChargeFeed>,
     /// The school's majors, for the profile's major search.
     pub majors: Arc<[String]>,
     /// Cancelled when the server stops: long-lived sockets close on it.

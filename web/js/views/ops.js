@@ -3,7 +3,10 @@ import { h, seoulTime, won } from '../dom.js';
 import { alertBox } from '../forms.js';
 import { contactText, errorText } from '../messages.js';
 
-const REFRESH_MS = 4000;
+/// After the live feed fails for good (the server refused it), when to open it again.
+const RECONNECT_MS = 5000;
+/// Where the operator's choice of a sound and vibration for new requests is kept.
+const ALERT_KEY = 'ops-charge-alert';
 
 const OPERATOR_PAGES = [['ops', '충전 요청'], ['ops-booth', '부스 충전'], ['ops-reports', '신고'], ['ops-bans', '정지 목록'],
   ['ops-users', '사용자 찾기'], ['ops-stats', '통계']];
@@ -26,7 +29,7 @@ export function subnav(current, ctx) {
 export function view(ctx) {
   const list = h('ul', { class: 'list', id: 'pending' });
   const status = alertBox();
-  // Requests whose 거절 was tapped once: the confirm step stays open across the 4 s refresh.
+  // Requests whose 거절 was tapped once: the confirm step stays open when the list is redrawn.
   const confirming = new Set();
   const refresh = async () => {
     try {
@@ -89,13 +92,75 @@ export function view(ctx) {
       status.textContent = errorText(error);
     }
   };
-  refresh();
-  const timer = setInterval(refresh, REFRESH_MS);
-  ctx.cleanup.push(() => clearInterval(timer));
+  const live = h('p', { class: 'muted', id: 'live-status', role: 'status' }, '실시간 연결 중…');
+  const alertChoice = h('input', { type: 'checkbox', id: 'charge-alert', checked: localStorage.getItem(ALERT_KEY) === 'on' });
+  alertChoice.addEventListener('change', () => {
+    localStorage.setItem(ALERT_KEY, alertChoice.checked ? 'on' : 'off');
+    if (alertChoice.checked) chime();
+  });
+  const onChange = (event) => {
+    refresh();
+    const change = JSON.parse(event.data);
+    if (change.status === 'PENDING' && alertChoice.checked) {
+      chime();
+      navigator.vibrate?.([200, 100, 200]);
+    }
+  };
+  ctx.cleanup.push(follow(refresh, onChange, live));
   return h('section', {},
     h('h1', {}, '충전 요청 확인'),
     subnav('ops', ctx),
-    h('p', { class: 'muted' }, `입금 내역과 입금자명을 확인하고 승인해 주세요. ${REFRESH_MS / 1000}초마다 새로 고쳐요.`),
+    h('p', { class: 'muted' }, '입금 내역과 입금자명을 확인하고 승인해 주세요. 새 요청은 바로 나타나요.'),
+    live,
+    h('label', { class: 'inline', for: 'charge-alert' }, alertChoice, '새 요청이 오면 소리와 진동으로 알려 주기'),
     status,
     h('div', { class: 'card' }, list));
+}
+
+/// Follows the server's live feed of charge changes (server-sent events): the list is loaded
+/// when the feed opens (so nothing between is missed), again on every change and on `resync`.
+/// The browser reconnects by itself after a dropped connection; when the server refused the
+/// feed, it is opened again after RECONNECT_MS. Returns the cleanup that closes it.
+function follow(refresh, onChange, live) {
+  let source;
+  let retry;
+  const open = () => {
+    source = new EventSource('/api/ops/charges/events');
+    source.addEventListener('ready', () => {
+      live.textContent = '실시간 연결됨 · 새 요청은 바로 나타나요.';
+      refresh();
+    });
+    source.addEventListener('charge', onChange);
+    source.addEventListener('resync', refresh);
+    source.onerror = () => {
+      live.textContent = '실시간 연결이 끊겼어요. 다시 연결하는 중…';
+      if (source.readyState !== EventSource.CLOSED) return;
+      // Refused (signed out, or the server is busy): the list call says which, then again.
+      refresh();
+      retry = setTimeout(open, RECONNECT_MS);
+    };
+  };
+  open();
+  return () => {
+    clearTimeout(retry);
+    source.close();
+  };
+}
+
+/// A short two-note chime, made on the spot (no sound file to download).
+function chime() {
+  const Context = window.AudioContext ?? window.webkitAudioContext;
+  if (!Context) return;
+  const audio = new Context();
+  [880, 1320].forEach((frequency, i) => {
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.2, audio.currentTime + i * 0.15);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + i * 0.15 + 0.14);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(audio.currentTime + i * 0.15);
+    tone.stop(audio.currentTime + i * 0.15 + 0.15);
+  });
+  setTimeout(() => audio.close(), 500);
 }

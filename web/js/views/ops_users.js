@@ -167,25 +167,33 @@ function detail(ctx, id) {
   });
 }
 
+/// Where the operator's last search is kept for this tab.
+const SEARCH_KEY = 'ops-user-search';
+
 export function view(ctx) {
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
   const id = params.get('id');
   const list = h('ul', { class: 'list', id: 'search-results' });
   const box = h('input', { type: 'search', id: 'search', placeholder: '닉네임, 이메일, 입금자명, 연락처, 학과', autocomplete: 'off' });
   let timer;
+  const search = async () => {
+    const q = box.value.trim();
+    sessionStorage.setItem(SEARCH_KEY, q);
+    if (q.length === 0) return list.replaceChildren();
+    try {
+      list.replaceChildren(...[].concat(results(await api('GET', `/api/ops/users?q=${encodeURIComponent(q)}&limit=20`))));
+    } catch (error) {
+      list.replaceChildren(h('li', { class: 'error' }, errorText(error)));
+    }
+  };
   box.addEventListener('input', () => {
     clearTimeout(timer);
-    timer = setTimeout(async () => {
-      const q = box.value.trim();
-      if (q.length === 0) return list.replaceChildren();
-      try {
-        list.replaceChildren(...[].concat(results(await api('GET', `/api/ops/users?q=${encodeURIComponent(q)}&limit=20`))));
-      } catch (error) {
-        list.replaceChildren(h('li', { class: 'error' }, errorText(error)));
-      }
-    }, TYPE_DELAY_MS);
+    timer = setTimeout(search, TYPE_DELAY_MS);
   });
   ctx.cleanup.push(() => clearTimeout(timer));
+  // The search survives opening a user, acting and coming back.
+  box.value = sessionStorage.getItem(SEARCH_KEY) ?? '';
+  if (box.value) search();
   return h('section', {},
     h('h1', {}, '사용자 찾기'),
     subnav('ops-users', ctx),

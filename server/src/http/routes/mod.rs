@@ -6,6 +6,7 @@ mod assets;
 mod auth;
 mod booth;
 pub mod catalog;
+mod charge_events;
 mod chats;
 mod consent;
 mod discounts;
@@ -117,6 +118,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(points::create_charge))
         .routes(routes!(points::cancel_charge))
         .routes(routes!(ops::charges))
+        .routes(routes!(charge_events::charge_events))
         .routes(routes!(ops::approve))
         .routes(routes!(ops::reject))
         .routes(routes!(ops::adjust_points))

@@ -69,6 +69,7 @@ async fn decide(
     let owner = state.db.user(owner)?.ok_or(ApiError::NotFound)?;
     operators::may_act_on(&operator.0, &owner)?;
     let charge = state.db.decide_charge(id, decision, operator.0.id).await?;
+    state.charge_feed.publish(charge.id, charge.status);
     Ok(Json(ChargeReply {
         charge: ChargeView::new(&charge),
     }))

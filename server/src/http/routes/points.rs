@@ -88,6 +88,7 @@ pub async fn create_charge(
         .db
         .create_charge(current.user.id, amount, &depositor)
         .await?;
+    state.charge_feed.publish(charge.id, charge.status);
     Ok((
         StatusCode::CREATED,
         Json(ChargeReply {
@@ -117,6 +118,7 @@ pub async fn cancel_charge(
         .db
         .decide_charge(path_id(&id)?, Decision::Cancel, current.user.id)
         .await?;
+    state.charge_feed.publish(charge.id, charge.status);
     Ok(Json(ChargeReply {
         charge: ChargeView::new(&charge),
     }))
