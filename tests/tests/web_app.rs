@@ -10,7 +10,7 @@ const SHOTS: &str = "app";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_student_sees_the_balance_the_guide_once_and_the_help_page() {
-    let app = spawn_app().await;
+    let mut app = spawn_app().await;
     let student = app.client();
     student.join("다온", "FEMALE", "경영학과").await;
     app.fund(&student, 3000).await;
@@ -126,6 +126,43 @@ async fn a_student_sees_the_balance_the_guide_once_and_the_help_page() {
     let left = after.trim_start_matches("남은 포인트 ").to_owned();
     b.wait_text("#header-balance", &left).await;
     b.screenshot("04-match-again").await;
+
+    // 6. Offline: with the server gone, a reload still opens the app from the service
+    // worker's cache, and it says clearly that the connection is gone (not a sign-in screen
+    // that could not work); back online, it carries on.
+    wait_js(
+        &b,
+        "the service worker to control the page",
+        "return navigator.serviceWorker.controller !== null;",
+        vec![],
+    )
+    .await;
+    app.stop_server().await;
+    b.client.refresh().await.expect("reload without a server");
+    wait_js(
+        &b,
+        "the offline banner",
+        "return document.getElementById('offline-banner')?.hidden === false;",
+        vec![],
+    )
+    .await;
+    b.wait_text("#offline-banner", "인터넷 연결이 끊겼어요")
+        .await;
+    b.wait_text("#unreachable h1", "연결할 수 없어요").await;
+    b.screenshot("05-offline").await;
+    // Back online, it starts again by itself (no reload) where the student was.
+    app.restart_server().await;
+    b.wait_text("#header-balance", &left).await;
+    assert_eq!(
+        js(
+            &b,
+            "return document.getElementById('offline-banner').hidden;",
+            vec![]
+        )
+        .await,
+        json!(true),
+        "back online: no banner"
+    );
 
     b.close().await;
     app.stop().await;

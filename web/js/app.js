@@ -1,7 +1,7 @@
 // The single-page app: a hash router over screens, the signed-in user and the catalog.
 import { api, onConsentRequired, onNetworkStatus, onUnauthenticated } from './api.js';
 import * as chatSocket from './chat_socket.js';
-import { h, won } from './dom.js';
+import { h, settled, takeDrawing, won } from './dom.js';
 import * as auth from './views/auth.js';
 import * as booth from './views/booth.js';
 import * as chat from './views/chat.js';
@@ -216,7 +216,15 @@ function resetPage() {
   });
 }
 
+/// How long a screen may wait for its first data before it is shown anyway (then with the
+/// spinners of what is still coming).
+const DRAW_WAIT_MS = 1000;
+/// Which render is the latest: one overtaken while it waited (another link was followed) shows nothing.
+let renders = 0;
+
 async function render() {
+  renders += 1;
+  const mine = renders;
   ctx.cleanup.splice(0).forEach((stop) => stop());
   // One chat socket per tab while signed in (with a profile: only then can there be matches);
   // it keeps the unread badge and the chat screens live.
@@ -246,7 +254,12 @@ async function render() {
   if (ctx.me && !ctx.me.profile && !WITHOUT_PROFILE.has(route) && !operatorPage && !PUBLIC.has(route) && !applicantHome) {
     return ctx.go('profile');
   }
-  return show(route, await view(ctx, params));
+  takeDrawing();
+  const content = await view(ctx, params);
+  // The screen whole, once its first data is in (or after a moment): nothing moves as it comes.
+  await settled(takeDrawing(), DRAW_WAIT_MS);
+  if (mine !== renders) return undefined;
+  return show(route, content);
 }
 
 /// Puts a screen in place: the menu, the content, the focus on its heading.
@@ -328,10 +341,34 @@ async function start() {
     ctx.loadCatalog().catch(() => null),
     ctx.loadConsent().catch(() => null),
   ]);
-  await ctx.refreshMe().catch(() => null);
+  const reached = await ctx.refreshMe().then(() => true, (error) => error.code !== 'NETWORK');
+  if (!reached) return unreachable();
   takeLoginError();
   window.addEventListener('hashchange', render);
   await render();
+}
+
+/// How often the app tries again when the server could not be reached at start.
+const RETRY_START_MS = 5000;
+
+/// The server gave no answer at start (offline, or restarting): say so, rather than a sign-in
+/// screen that could not work, and start again on the button, when the browser is back
+/// online, or every RETRY_START_MS.
+function unreachable() {
+  let timer;
+  const again = () => {
+    clearTimeout(timer);
+    window.removeEventListener('online', again);
+    start();
+  };
+  timer = setTimeout(again, RETRY_START_MS);
+  window.addEventListener('online', again);
+  show('offline', h('section', { class: 'card', id: 'unreachable' },
+    h('h1', {}, '연결할 수 없어요'),
+    h('p', {}, '인터넷 연결이 끊겼거나 서버가 잠시 응답하지 않아요. 연결되면 저절로 다시 시도할게요.'),
+    h('button', { type: 'button', id: 'retry-start', onclick: again }, '지금 다시 시도')));
+  // Its links would lead nowhere until the app has started.
+  document.getElementById('nav').replaceChildren();
 }
 
 start();
