@@ -61,6 +61,22 @@ if [ "$(node -p "require('$root/tests/oidc/node_modules/oidc-provider/package.js
 fi
 export OIDC_PROVIDER_SCRIPT="$root/tests/oidc/provider.mjs"
 
+# The web audit runs Lighthouse and axe-core (npm, pinned in tests/audit/package.json and its lock
+# file) under the machine's Node.js, from tests/audit/node_modules; Lighthouse drives Chromium.
+audit_version() {
+  node -p "require('$root/tests/audit/node_modules/$1/package.json').version" 2>/dev/null || true
+}
+pinned_version() {
+  sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" "$root/tests/audit/package.json"
+}
+if [ "$(audit_version lighthouse)" != "$(pinned_version lighthouse)" ] \
+  || [ "$(audit_version axe-core)" != "$(pinned_version axe-core)" ]; then
+  echo "installing lighthouse $(pinned_version lighthouse) and axe-core $(pinned_version axe-core) into tests/audit/node_modules"
+  npm ci --prefix "$root/tests/audit" --no-audit --no-fund --loglevel=error
+fi
+export AUDIT_DIR="$root/tests/audit"
+export CHROME_PATH="${CHROME_PATH:-$(command -v chromium)}"
+
 NATS_SERVER_BIN=$(ensure_nats_server "$root")
 export NATS_SERVER_BIN
 echo "using $("$NATS_SERVER_BIN" --version)"

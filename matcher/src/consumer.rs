@@ -11,7 +11,7 @@ use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy, consumer:
 use futures::{FutureExt, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
-use storage::broker::users_stream_config;
+use storage::broker::{users_stream_config, DEFAULT_STREAM_REPLICAS};
 use storage::codec;
 use storage::events::UserEvent;
 use tokio::sync::watch;
@@ -59,7 +59,7 @@ async fn follow(
     cancel: &CancellationToken,
 ) -> anyhow::Result<()> {
     let mut stream = js
-        .get_or_create_stream(users_stream_config())
+        .get_or_create_stream(users_stream_config(DEFAULT_STREAM_REPLICAS))
         .await
         .context("get or create the USERS stream")?;
     let stream_last = stream

@@ -10,7 +10,7 @@ use crate::mail::MailArgs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use storage::broker::NatsArgs;
+use storage::broker::{NatsArgs, DEFAULT_STREAM_REPLICAS, MAX_STREAM_REPLICAS};
 
 /// How long a match request waits for the matcher before answering 503.
 pub const DEFAULT_MATCH_TIMEOUT_MS: u64 = 3_000;
@@ -97,6 +97,11 @@ pub struct Config {
     /// `server/data/majors.txt`, the list used without this flag).
     #[arg(long, env = "COMATCHING_MAJORS_FILE")]
     pub majors_file: Option<PathBuf>,
+    /// Copies of the `USERS` stream JetStream keeps: 1 on one machine, 3 in a three-node
+    /// cluster (`deploy/nats-cluster/`); an existing stream is changed to this count.
+    #[arg(long, env = "COMATCHING_STREAM_REPLICAS", default_value_t = DEFAULT_STREAM_REPLICAS,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_STREAM_REPLICAS as u64))]
+    pub stream_replicas: usize,
 }
 
 /// The largest sign-up bonus the flag accepts.
@@ -127,6 +132,7 @@ impl Config {
             match_limit: DEFAULT_MATCH_LIMIT,
             signup_bonus: 0,
             majors_file: None,
+            stream_replicas: DEFAULT_STREAM_REPLICAS,
         }
     }
 

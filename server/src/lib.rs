@@ -173,7 +173,12 @@ impl Background {
         let forget = limits.clone();
         let transport = mail::Transport::from_args(&config.mail, &config.data_dir)?;
         Ok(Self {
-            relay: tokio::spawn(broker::relay::run(db.clone(), nats.clone(), cancel.clone())),
+            relay: tokio::spawn(broker::relay::run(
+                db.clone(),
+                nats.clone(),
+                config.stream_replicas,
+                cancel.clone(),
+            )),
             mail: tokio::spawn(mail::run(db.clone(), transport, cancel.clone())),
             sweeper: tokio::spawn(ops::sweeper::run(
                 db.clone(),

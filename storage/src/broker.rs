@@ -20,10 +20,21 @@ pub fn user_subject(user: UserId) -> String {
     format!("users.{}", user.0)
 }
 
+/// Copies of the `USERS` stream on one machine.
+pub const DEFAULT_STREAM_REPLICAS: usize = 1;
+/// The most copies JetStream keeps of a stream.
+pub const MAX_STREAM_REPLICAS: usize = 5;
+
 /// The `USERS` stream: file storage, one message kept per subject (a compacted snapshot a new
-/// matcher can rebuild from), two-minute duplicate window.
-pub fn users_stream_config() -> Config {
+/// matcher can rebuild from), two-minute duplicate window, `replicas` copies (1 on one
+/// machine; 3 in a three-node cluster, so losing a node loses nothing acknowledged).
+pub fn users_stream_config(replicas: usize) -> Config {
+    assert!(
+        (1..=MAX_STREAM_REPLICAS).contains(&replicas),
+        "1 to 5 replicas"
+    );
     Config {
+        num_replicas: replicas,
         name: USERS_STREAM.to_owned(),
         subjects: vec![USERS_SUBJECTS.to_owned()],
         storage: StorageType::File,
@@ -69,6 +80,10 @@ pub struct NatsArgs {
 /// Reconnect attempts back off up to this long, then retry at this pace forever.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 
+/// How often a client pings its node: a node that vanished without closing the connection
+/// (power, network) is left for another after [`PING_INTERVAL`] × 3 at most.
+pub const PING_INTERVAL: Duration = Duration::from_secs(5);
+
 /// Client names are `comatching-<service>` or `comatching-<service>-<instance>`.
 const CLIENT_NAME_PREFIX: &str = "comatching-";
 
@@ -98,6 +113,17 @@ impl NatsArgs {
         }
     }
 
+    /// The servers of `--nats-url`, split at commas: the client connects to any of them and
+    /// moves to another when one is lost (a cluster's nodes).
+    pub fn servers(&self) -> Vec<String> {
+        self.nats_url
+            .split(',')
+            .map(str::trim)
+            .filter(|url| !url.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// Connects, or keeps trying in the background when NATS is not up yet: the caller can
     /// start serving at once and the client reconnects forever with capped backoff. Replies
     /// come under the service's own [`inbox_prefix`].
@@ -123,6 +149,7 @@ impl NatsArgs {
             .retry_on_initial_connect()
             .max_reconnects(None)
             .connection_timeout(Duration::from_secs(2))
+            .ping_interval(PING_INTERVAL)
             .reconnect_delay_callback(|attempt| {
                 let millis = 50u64.saturating_mul(1 << attempt.min(6) as u64);
                 Duration::from_millis(millis).min(MAX_RECONNECT_DELAY)
@@ -131,7 +158,7 @@ impl NatsArgs {
                 let name = name.clone();
                 async move { tracing::info!(client = %name, %event, "nats connection event") }
             })
-            .connect(self.nats_url.as_str())
+            .connect(self.servers())
             .await
             .map_err(std::io::Error::other)
     }
@@ -140,6 +167,19 @@ impl NatsArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cluster_is_several_urls() {
+        let args = NatsArgs::plain("nats://a:4222, nats://b:4222,nats://c:4222");
+        assert_eq!(
+            args.servers(),
+            ["nats://a:4222", "nats://b:4222", "nats://c:4222"]
+        );
+        assert_eq!(
+            NatsArgs::plain("nats://a:4222").servers(),
+            ["nats://a:4222"]
+        );
+    }
 
     /// The prefixes `deploy/nats-server.conf` gives each service's user.
     #[test]

@@ -3,8 +3,11 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod browser;
 pub mod chat;
+pub mod cluster;
+pub mod load;
 pub mod nats;
 pub mod oidc;
 pub mod pki;

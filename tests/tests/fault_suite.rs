@@ -5,12 +5,13 @@
 //! student's final state is the last one acknowledged, points add up with nothing counted
 //! twice, `audit` passes, and `check-matcher` finds the matcher equal to the server.
 
+use comatching_tests::load::{definite, http};
 use comatching_tests::nats::free_port;
 use comatching_tests::process::{create_admin, matcher_args, server_args, Proc};
 use comatching_tests::{profile, wait_until, NatsServer};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use reqwest::{Client, RequestBuilder, StatusCode};
+use reqwest::Client;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -24,24 +25,6 @@ const STUDENTS: usize = 10;
 const MAX_ROUNDS: usize = 400;
 const DEADLINE: Duration = Duration::from_secs(90);
 
-/// Sends until the answer is definite (2xx or 4xx); connection errors and 5xx are retried.
-async fn definite(make: impl Fn() -> RequestBuilder) -> (StatusCode, Value) {
-    let start = std::time::Instant::now();
-    loop {
-        if let Ok(response) = make().send().await {
-            let status = response.status();
-            if !status.is_server_error() {
-                return (status, response.json().await.unwrap_or(Value::Null));
-            }
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "no definite answer within {DEADLINE:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
-
 /// What a student was told, which the final state must show.
 #[derive(Default, Debug)]
 struct Expected {
@@ -49,14 +32,6 @@ struct Expected {
     dont_pick_me: bool,
     spent: i64,
     matches: HashSet<String>,
-}
-
-fn http() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
 }
 
 async fn student(
@@ -74,19 +49,27 @@ async fn student(
     };
     let url = |path: &str| format!("{base}{path}");
     let signup = json!({"email": format!("s{index}@load.ac.kr"), "password": "password123", "nickname": format!("학생{index}")});
-    let (status, _) = definite(|| client.post(url("/api/auth/signup")).json(&signup)).await;
+    let (status, _) = definite(DEADLINE, || {
+        client.post(url("/api/auth/signup")).json(&signup)
+    })
+    .await;
     assert!(status == 201 || status == 409, "signup {status}");
     if status == 409 {
         let login = json!({"email": format!("s{index}@load.ac.kr"), "password": "password123"});
         assert_eq!(
-            definite(|| client.post(url("/api/auth/login")).json(&login))
-                .await
-                .0,
+            definite(DEADLINE, || client
+                .post(url("/api/auth/login"))
+                .json(&login))
+            .await
+            .0,
             200
         );
     }
     let consent = json!({"version": 1, "accepted": ["terms", "privacy", "contact_sharing"], "age_confirmed": true});
-    let (status, _) = definite(|| client.post(url("/api/me/consent")).json(&consent)).await;
+    let (status, _) = definite(DEADLINE, || {
+        client.post(url("/api/me/consent")).json(&consent)
+    })
+    .await;
     assert_eq!(status, 200, "consent");
     let mut expected = Expected::default();
     for round in 0..MAX_ROUNDS {
@@ -99,7 +82,7 @@ async fn student(
                 expected.major = format!("학과{index}-{round}");
                 let body = profile(gender, &expected.major, &format!("c{index}"));
                 assert_eq!(
-                    definite(|| client.put(url("/api/me/profile")).json(&body))
+                    definite(DEADLINE, || client.put(url("/api/me/profile")).json(&body))
                         .await
                         .0,
                     200
@@ -109,7 +92,7 @@ async fn student(
                 let amount = 1_000 * rng.random_range(1..=3);
                 let body = json!({"amount": amount, "depositor_name": format!("입금{index}")});
                 let (status, reply) =
-                    definite(|| client.post(url("/api/charges")).json(&body)).await;
+                    definite(DEADLINE, || client.post(url("/api/charges")).json(&body)).await;
                 if status == 201 {
                     pending
                         .lock()
@@ -122,13 +105,13 @@ async fn student(
                     expected.dont_pick_me = rng.random_bool(0.3);
                     let body = json!({"dont_pick_me": expected.dont_pick_me});
                     assert_eq!(
-                        definite(|| client.put(url("/api/me/pickable")).json(&body))
+                        definite(DEADLINE, || client.put(url("/api/me/pickable")).json(&body))
                             .await
                             .0,
                         200
                     );
                     let key = format!("s{index}-r{round}");
-                    let (status, reply) = definite(|| {
+                    let (status, reply) = definite(DEADLINE, || {
                         client
                             .post(url("/api/matches"))
                             .header("idempotency-key", &key)
@@ -162,9 +145,11 @@ async fn operator(
     let client = http();
     let login = json!({"email": "boss@load.ac.kr", "password": "boss-password"});
     assert_eq!(
-        definite(|| client.post(format!("{base}/api/auth/login")).json(&login))
-            .await
-            .0,
+        definite(DEADLINE, || client
+            .post(format!("{base}/api/auth/login"))
+            .json(&login))
+        .await
+        .0,
         200
     );
     let mut approved = HashSet::new();
@@ -172,8 +157,10 @@ async fn operator(
         let next = pending.lock().await.pop();
         match next {
             Some(id) => {
-                let (status, _) =
-                    definite(|| client.post(format!("{base}/api/ops/charges/{id}/approve"))).await;
+                let (status, _) = definite(DEADLINE, || {
+                    client.post(format!("{base}/api/ops/charges/{id}/approve"))
+                })
+                .await;
                 assert_eq!(status, 200, "approve {id}");
                 approved.insert(id);
             }
@@ -294,19 +281,20 @@ async fn crashes_and_outages_lose_nothing_and_count_nothing_twice() {
     // Every acknowledged operation is there, and none counts twice.
     let operator_client = http();
     let login = json!({"email": "boss@load.ac.kr", "password": "boss-password"});
-    definite(|| {
+    definite(DEADLINE, || {
         operator_client
             .post(format!("{base}/api/auth/login"))
             .json(&login)
     })
     .await;
     for (client, expected) in &results {
-        let (_, me) = definite(|| client.get(format!("{base}/api/me"))).await;
+        let (_, me) = definite(DEADLINE, || client.get(format!("{base}/api/me"))).await;
         if !expected.major.is_empty() {
             assert_eq!(me["profile"]["major"], expected.major.as_str(), "{me}");
             assert_eq!(me["dont_pick_me"], expected.dont_pick_me, "{me}");
         }
-        let (_, charges) = definite(|| client.get(format!("{base}/api/me/charges"))).await;
+        let (_, charges) =
+            definite(DEADLINE, || client.get(format!("{base}/api/me/charges"))).await;
         let credited: i64 = charges
             .as_array()
             .unwrap()
@@ -314,7 +302,7 @@ async fn crashes_and_outages_lose_nothing_and_count_nothing_twice() {
             .filter(|c| approved.contains(c["id"].as_str().unwrap()))
             .map(|c| c["amount"].as_i64().unwrap())
             .sum();
-        let (_, matches) = definite(|| client.get(format!("{base}/api/matches"))).await;
+        let (_, matches) = definite(DEADLINE, || client.get(format!("{base}/api/matches"))).await;
         let ids: HashSet<String> = matches
             .as_array()
             .unwrap()
@@ -325,7 +313,10 @@ async fn crashes_and_outages_lose_nothing_and_count_nothing_twice() {
             ids, expected.matches,
             "the matches a student was told of, exactly once each"
         );
-        let (_, points) = definite(|| client.get(format!("{base}/api/me/points?limit=100"))).await;
+        let (_, points) = definite(DEADLINE, || {
+            client.get(format!("{base}/api/me/points?limit=100"))
+        })
+        .await;
         assert_eq!(
             points["balance"].as_i64().unwrap(),
             credited - expected.spent,

@@ -33,17 +33,44 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Look at the outbox at least this often even without a wake-up.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
-/// Relays until cancelled.
-pub async fn run(db: Arc<Db>, client: async_nats::Client, cancel: CancellationToken) {
+/// Gets the `USERS` stream, creating it with `replicas` copies or changing an existing
+/// stream's count to it (a matcher that started first creates it with one).
+async fn ensure_stream(js: &jetstream::Context, replicas: usize) -> anyhow::Result<()> {
+    let mut stream = js
+        .get_or_create_stream(users_stream_config(replicas))
+        .await
+        .context("get or create the USERS stream")?;
+    let now = stream
+        .info()
+        .await
+        .context("USERS stream info")?
+        .config
+        .num_replicas;
+    if now != replicas {
+        js.update_stream(users_stream_config(replicas))
+            .await
+            .with_context(|| {
+                format!("change the USERS stream from {now} to {replicas} replicas")
+            })?;
+        tracing::info!(from = now, to = replicas, "USERS stream replicas changed");
+    }
+    Ok(())
+}
+
+/// Relays until cancelled; the stream keeps `replicas` copies.
+pub async fn run(
+    db: Arc<Db>,
+    client: async_nats::Client,
+    replicas: usize,
+    cancel: CancellationToken,
+) {
     let js = jetstream::new(client);
     let mut backoff = MIN_BACKOFF;
     let mut stream_ready = false;
     while !cancel.is_cancelled() {
         let pass = async {
             if !stream_ready {
-                js.get_or_create_stream(users_stream_config())
-                    .await
-                    .context("get or create the USERS stream")?;
+                ensure_stream(&js, replicas).await?;
                 stream_ready = true;
             }
             publish_batch(&db, &js).await

@@ -233,7 +233,18 @@ impl Inner {
     /// One question to the matcher: a candidate and whether the important option applied.
     async fn ask(&self, request: &MatchRequest) -> Result<(UserId, bool), MatchError> {
         let timeout = self.config.match_timeout();
-        let reply = timed("ask", matcher::ask(&self.nats, request, timeout)).await;
+        let mut reply = timed("ask", matcher::ask(&self.nats, request, timeout)).await;
+        // A matcher that stopped answering (paused, or its machine gone before NATS noticed)
+        // still holds its place in the queue group: ask the group once more, which picks
+        // among the live ones again. Asking changes nothing, so twice is safe.
+        if let Err(AskError::Timeout(_)) = reply {
+            metrics::counter!("match_ask_retries_total").increment(1);
+            tracing::warn!(
+                timeout_ms = timeout.as_millis() as u64,
+                "no matcher answered in time: asking once more"
+            );
+            reply = timed("ask", matcher::ask(&self.nats, request, timeout)).await;
+        }
         match reply.map_err(unavailable)? {
             MatchReply::Matched {
                 candidate,

@@ -1,0 +1,42 @@
+//! What simulated clients share in the whole-system tests: a cookie-keeping HTTP client, and
+//! retrying until an answer is definite (as a real client does through crashes).
+
+use reqwest::{Client, RequestBuilder, StatusCode};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// How long one request may take before the client gives up on it.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause between tries of [`definite`].
+const RETRY_PAUSE: Duration = Duration::from_millis(150);
+
+/// A client that keeps its session cookie.
+pub fn http() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .expect("an HTTP client")
+}
+
+/// Sends until the answer is definite (2xx or 4xx) or `deadline` passes; connection errors
+/// and 5xx are retried.
+pub async fn definite(
+    deadline: Duration,
+    make: impl Fn() -> RequestBuilder,
+) -> (StatusCode, Value) {
+    let start = Instant::now();
+    loop {
+        if let Ok(response) = make().send().await {
+            let status = response.status();
+            if !status.is_server_error() {
+                return (status, response.json().await.unwrap_or(Value::Null));
+            }
+        }
+        assert!(
+            start.elapsed() < deadline,
+            "no definite answer within {deadline:?}"
+        );
+        tokio::time::sleep(RETRY_PAUSE).await;
+    }
+}
