@@ -55,6 +55,8 @@ pub struct Config {
     pub accounts: AccountsArgs,
     #[command(flatten)]
     pub oidc: OidcArgs,
+    #[command(flatten)]
+    pub backup: crate::ops::cluster_backup::BackupArgs,
     /// Where `GET /metrics` (Prometheus) is served; keep it on loopback.
     #[arg(long, env = "COMATCHING_METRICS_ADDR", default_value = DEFAULT_METRICS_ADDR)]
     pub metrics_addr: SocketAddr,
@@ -121,6 +123,7 @@ impl Config {
             mail: MailArgs::default(),
             accounts: AccountsArgs::default(),
             oidc: OidcArgs::default(),
+            backup: Default::default(),
             metrics_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             match_timeout_ms: DEFAULT_MATCH_TIMEOUT_MS,
             session_idle_secs: DEFAULT_SESSION_IDLE_SECS,

@@ -152,12 +152,13 @@ async fn listen(
 }
 
 /// The tasks that run beside the HTTP server until it stops: the outbox relay, the mail
-/// sender, the sweeper, the heap trimmer and the control socket.
+/// sender, the sweeper, the heap trimmer, backups into the cluster and the control socket.
 struct Background {
     relay: JoinHandle<()>,
     mail: JoinHandle<()>,
     sweeper: JoinHandle<()>,
     trim: JoinHandle<()>,
+    backup: JoinHandle<()>,
     control: JoinHandle<anyhow::Result<()>>,
 }
 
@@ -189,6 +190,15 @@ impl Background {
             trim: tokio::spawn(storage::process::trim_heap_until(
                 cancel.clone().cancelled_owned(),
             )),
+            backup: tokio::spawn(ops::cluster_backup::run(
+                db.clone(),
+                nats.clone(),
+                write_barrier.clone(),
+                config.backup,
+                config.stream_replicas,
+                config.data_dir.clone(),
+                cancel.clone(),
+            )),
             control: tokio::spawn(ops::control::run(
                 config.data_dir.clone(),
                 db.clone(),
@@ -200,8 +210,14 @@ impl Background {
 
     /// Waits for every task after the cancel.
     async fn stop(self) {
-        let (_, _, _, _, control) =
-            tokio::join!(self.relay, self.mail, self.sweeper, self.trim, self.control);
+        let (_, _, _, _, _, control) = tokio::join!(
+            self.relay,
+            self.mail,
+            self.sweeper,
+            self.trim,
+            self.backup,
+            self.control
+        );
         if let Ok(Err(e)) = control {
             tracing::warn!(error = %format!("{e:#}"), "control socket");
         }

@@ -389,3 +389,172 @@ async fn losing_the_stream_leader_and_a_matcher_loses_nothing() {
     let (ok, audit) = cli(&["audit", "--data-dir", &data_arg]);
     assert!(ok && audit.contains("0 violations"), "{audit}");
 }
+
+/// The backups in the cluster's bucket, oldest first, as `(name, taken at ms)`.
+async fn cluster_backups(urls: &str) -> Option<Vec<(String, i64)>> {
+    use futures::StreamExt;
+    let client = async_nats::connect(servers(urls)).await.ok()?;
+    let bucket = jetstream::new(client)
+        .get_object_store("comatching-backups")
+        .await
+        .ok()?;
+    let mut list = bucket.list().await.ok()?;
+    let mut found = Vec::new();
+    while let Some(Ok(info)) = list.next().await {
+        let at = info.name.strip_prefix("backup-")?.parse().ok()?;
+        found.push((info.name, at));
+    }
+    found.sort();
+    Some(found)
+}
+
+fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since.expect("a clock after 1970").as_millis() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_in_the_cluster_comes_back_on_an_empty_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = NatsCluster::start(&dir.path().join("nats"));
+    let urls = cluster.urls();
+    let data = dir.path().join("server");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let log = |name: &str| dir.path().join(format!("{name}.log"));
+    let backups = ["--backup-every", "5", "--backup-keep", "2"];
+    let start_server = |data: &Path, name: &str| {
+        let mut extra = vec!["--stream-replicas", "3", "--signup-bonus", "100000"];
+        extra.extend(backups);
+        Proc::spawn(
+            "comatching-server",
+            &server_args(&urls, data, port, &extra),
+            &log(name),
+        )
+    };
+    let server_proc = start_server(&data, "server");
+    let matcher_dir = dir.path().join("matcher");
+    let matcher_proc = matcher(&urls, &matcher_dir, "m1", &log("matcher"));
+    let ready = || async {
+        let ready: Value = reqwest::get(format!("{base}/readyz"))
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (ready["outbox"] == 0).then_some(())
+    };
+    wait_until("the server", DEADLINE, ready).await;
+
+    let students: Vec<reqwest::Client> = (0..4).map(|_| http()).collect();
+    for (i, client) in students.iter().enumerate() {
+        let signup = json!({"email": format!("b{i}@backup.ac.kr"), "password": "password123", "nickname": format!("백업{i}")});
+        let (status, _) = definite(DEADLINE, || {
+            client.post(format!("{base}/api/auth/signup")).json(&signup)
+        })
+        .await;
+        assert_eq!(status, 201);
+        let consent = json!({"version": 1, "accepted": ["terms", "privacy", "contact_sharing"], "age_confirmed": true});
+        definite(DEADLINE, || {
+            client.post(format!("{base}/api/me/consent")).json(&consent)
+        })
+        .await;
+        let body = profile(
+            if i % 2 == 0 { "MALE" } else { "FEMALE" },
+            &format!("백업전{i}"),
+            &format!("b{i}"),
+        );
+        let (status, _) = definite(DEADLINE, || {
+            client.put(format!("{base}/api/me/profile")).json(&body)
+        })
+        .await;
+        assert_eq!(status, 200);
+    }
+    let acknowledged_at = now_ms();
+    wait_until("a backup after those changes", DEADLINE, || async {
+        let list = cluster_backups(&urls).await?;
+        list.iter()
+            .any(|&(_, at)| at > acknowledged_at)
+            .then_some(())
+    })
+    .await;
+    // A change after that backup: on the stream, perhaps in no backup.
+    let late = profile("MALE", "백업후", "b0");
+    let (status, _) = definite(DEADLINE, || {
+        students[0]
+            .put(format!("{base}/api/me/profile"))
+            .json(&late)
+    })
+    .await;
+    assert_eq!(status, 200);
+    wait_until("the late change on the stream", DEADLINE, ready).await;
+    let killed_at = now_ms();
+    server_proc.kill();
+    let kept = cluster_backups(&urls).await.expect("the bucket");
+    println!("cluster restore: killed at {killed_at}, backups {kept:?}");
+    assert!(
+        !kept.is_empty() && kept.len() <= 2,
+        "the newest two are kept: {kept:?}"
+    );
+    let newest_at = kept.last().unwrap().1;
+
+    // Another machine: an empty data directory, restored from the cluster.
+    let restored = dir.path().join("server-restored");
+    let (ok, report) = cli(&[
+        "restore",
+        "--from-nats",
+        "--nats-url",
+        &urls,
+        "--data-dir",
+        &restored.display().to_string(),
+    ]);
+    assert!(ok, "{report}");
+    println!("cluster restore: {}", report.trim());
+    let server_proc = start_server(&restored, "server-restored");
+    wait_until("the restored server", DEADLINE, ready).await;
+    let mut late_kept = false;
+    for (i, client) in students.iter().enumerate() {
+        let (status, me) = definite(DEADLINE, || client.get(format!("{base}/api/me"))).await;
+        assert_eq!(status, 200, "the session came back too: {me}");
+        let major = me["profile"]["major"].as_str().unwrap().to_owned();
+        if i == 0 && major == "백업후" {
+            late_kept = true;
+        } else {
+            assert_eq!(
+                major,
+                format!("백업전{i}"),
+                "acknowledged before the backup"
+            );
+        }
+    }
+    println!(
+        "cluster restore: the change made after the backup of {newest_at} was {}",
+        if late_kept {
+            "in it"
+        } else {
+            "lost (at most one interval)"
+        }
+    );
+    let data_arg = restored.display().to_string();
+    let file = matcher_dir.join("features.bin").display().to_string();
+    let report = wait_until(
+        "the matcher to equal the restored server",
+        DEADLINE,
+        || async {
+            let (ok, report) = cli(&[
+                "check-matcher",
+                "--matcher-file",
+                &file,
+                "--data-dir",
+                &data_arg,
+            ]);
+            (ok && report.contains("0 differences")).then_some(report)
+        },
+    )
+    .await;
+    assert!(report.contains("0 differences"), "{report}");
+    matcher_proc.terminate();
+    server_proc.terminate();
+    let (ok, audit) = cli(&["audit", "--data-dir", &data_arg]);
+    assert!(ok && audit.contains("0 violations"), "{audit}");
+}

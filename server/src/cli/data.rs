@@ -23,6 +23,21 @@ pub fn restore(from: &Path, data_dir: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+pub async fn restore_from_nats(
+    nats: &storage::broker::NatsArgs,
+    data_dir: &Path,
+) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let client = nats.connect("comatching-server-restore").await?;
+    let (name, items) = crate::ops::cluster_backup::restore_from_nats(client, data_dir).await?;
+    println!(
+        "restored {items} records from {name} in {} ms into {}",
+        started.elapsed().as_millis(),
+        data_dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn resync(data_dir: &Path) -> anyhow::Result<ExitCode> {
     match control::send(data_dir, "resync")? {
         Some(answer) => println!("resync: {} users republished", running_answer(&answer)?),

@@ -54,11 +54,21 @@ enum Command {
         #[command(flatten)]
         dir: DataDir,
     },
-    /// Restore a backup into a new, empty data directory (no server may use it).
+    /// Restore a backup into a new, empty data directory (no server may use it): a file, or
+    /// with --from-nats the newest backup in the cluster's object store (--backup-every).
     Restore {
         /// The backup file.
+        #[arg(
+            long,
+            required_unless_present = "from_nats",
+            conflicts_with = "from_nats"
+        )]
+        from: Option<PathBuf>,
+        /// The newest backup in the cluster instead (the NATS flags say where).
         #[arg(long)]
-        from: PathBuf,
+        from_nats: bool,
+        #[command(flatten)]
+        nats: storage::broker::NatsArgs,
         /// The data directory to create.
         #[arg(long)]
         data_dir: PathBuf,
@@ -112,7 +122,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::Admin(command) => admin::run(command).await,
         Command::Backup { out, dir } => data::backup(&out, &dir.data_dir),
-        Command::Restore { from, data_dir } => data::restore(&from, &data_dir),
+        Command::Restore {
+            from: Some(from),
+            data_dir,
+            ..
+        } => data::restore(&from, &data_dir),
+        Command::Restore { nats, data_dir, .. } => data::restore_from_nats(&nats, &data_dir).await,
         Command::Resync { dir } => data::resync(&dir.data_dir).await,
         Command::CheckMatcher { matcher_file, dir } => check::matcher(&matcher_file, &dir.data_dir),
         Command::Audit { dir } => check::audit(&dir.data_dir),

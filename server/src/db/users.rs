@@ -311,3 +311,55 @@ impl Db {
         .await
     }
 }
+
+impl Db {
+    /// After a restore: the stream may hold newer versions than the restored users (changes
+    /// made after the backup, now lost), which the matchers would keep over anything the
+    /// restored server sends. Each such user gets a version past the stream's and its restored
+    /// state queued; a user the stream knows and the backup does not is queued as removed.
+    /// Returns how many events were queued.
+    pub async fn supersede_stream_versions(
+        &self,
+        stream: std::collections::HashMap<UserId, u64>,
+    ) -> DbResult<u64> {
+        let stream: Vec<(UserId, u64)> = stream.into_iter().collect();
+        let mut queued = 0;
+        for chunk in stream.chunks(REPUBLISH_BATCH) {
+            let chunk = chunk.to_vec();
+            queued += self
+                .write(move |tx| {
+                    let mut queued = 0;
+                    for &(id, on_stream) in &chunk {
+                        let restored = read_in(tx.users, id)?;
+                        if restored.as_ref().is_some_and(|u| u.version > on_stream) {
+                            continue;
+                        }
+                        let event = match restored {
+                            Some(mut user) => {
+                                user.version = on_stream;
+                                store_and_queue_event_in(tx, &mut user)?;
+                                if user.event().is_some() {
+                                    queued += 1;
+                                    continue;
+                                }
+                                UserEvent::Removed(UserRemoved {
+                                    user_id: id,
+                                    version: user.version,
+                                })
+                            }
+                            None => UserEvent::Removed(UserRemoved {
+                                user_id: id,
+                                version: on_stream + 1,
+                            }),
+                        };
+                        outbox::push_in(tx.outbox, id, &event)?;
+                        tx.user_changed(id);
+                        queued += 1;
+                    }
+                    Ok(queued)
+                })
+                .await?;
+        }
+        Ok(queued)
+    }
+}

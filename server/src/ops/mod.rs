@@ -2,6 +2,7 @@
 //! the training export, the matcher consistency check, demo data, and the sweeper.
 
 pub mod admin;
+pub mod cluster_backup;
 pub mod consistency;
 pub mod control;
 pub mod demo;
