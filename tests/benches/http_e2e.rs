@@ -1,9 +1,12 @@
 //! The whole system over HTTP at 100,000 users (release binaries, real nats-server):
 //! `GET /api/me` requests/s, `POST /api/matches` latency and rate, how soon a profile change is
 //! visible in the matcher, and resident memory; once on every core, once with nats-server,
-//! server and matcher all pinned to one core (`taskset`), as on a 1-vCPU VM. Run by
-//! `scripts/bench.sh`.
+//! server and matcher all pinned to one core (`taskset`), as on a 1-vCPU VM, and once on a
+//! three-node NATS cluster with the `USERS` stream at three replicas (R3), where the server
+//! also backs up into the cluster and the time to restore that backup is measured. Run by
+//! `scripts/bench.sh`; `HTTP_E2E_LAYOUTS=all-cores,cluster` runs only those.
 
+use comatching_tests::cluster::NatsCluster;
 use comatching_tests::nats::free_port;
 use comatching_tests::process::{create_admin, matcher_args, resident_kib, server_args, Proc};
 use comatching_tests::NatsServer;
@@ -265,17 +268,71 @@ async fn change_visible(base: &str, metrics_addr: &str, rounds: usize) -> Vec<Du
     times
 }
 
-#[tokio::main]
-async fn main() {
-    println!("### On every core\n");
-    scenario(false).await;
-    println!(
-        "\n### nats-server, server and matcher pinned to one core (taskset), as on a 1-vCPU VM\n"
-    );
-    scenario(true).await;
+/// Where the processes run and how NATS is laid out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    AllCores,
+    OneCore,
+    /// Three nats-server nodes, the stream at R3, backups into the cluster.
+    Cluster,
 }
 
-async fn scenario(one_core: bool) {
+impl Layout {
+    const ALL: [(Layout, &'static str, &'static str); 3] = [
+        (
+            Layout::AllCores,
+            "all-cores",
+            "On every core (one nats-server, R1)",
+        ),
+        (
+            Layout::OneCore,
+            "one-core",
+            "nats-server, server and matcher pinned to one core (taskset), as on a 1-vCPU VM",
+        ),
+        (
+            Layout::Cluster,
+            "cluster",
+            "Three nats-server nodes, the USERS stream at R3, backups into the cluster, every core",
+        ),
+    ];
+}
+
+/// The broker a scenario runs on: one server or a cluster.
+enum Broker {
+    One(NatsServer),
+    Three(NatsCluster),
+}
+
+impl Broker {
+    fn urls(&self) -> String {
+        match self {
+            Self::One(nats) => nats.url(),
+            Self::Three(cluster) => cluster.urls(),
+        }
+    }
+
+    fn pids(&self) -> Vec<u32> {
+        match self {
+            Self::One(nats) => nats.pid().into_iter().collect(),
+            Self::Three(cluster) => cluster.pids(),
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let wanted = std::env::var("HTTP_E2E_LAYOUTS").unwrap_or_default();
+    for (layout, name, title) in Layout::ALL {
+        if wanted.is_empty() || wanted.split(',').any(|w| w == name) {
+            println!("### {title}\n");
+            scenario(layout).await;
+            println!();
+        }
+    }
+}
+
+async fn scenario(layout: Layout) {
+    let one_core = layout == Layout::OneCore;
     let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
     let data = dir.path().join("server");
     let data_arg = data.display().to_string();
@@ -296,11 +353,26 @@ async fn scenario(one_core: bool) {
     let seed_s = seeded.elapsed().as_secs_f64();
     create_admin(&data, "bench@bench.kr", "bench-password");
 
-    let nats = NatsServer::start();
+    let nats = match layout {
+        Layout::Cluster => Broker::Three(NatsCluster::start(&dir.path().join("nats"))),
+        _ => Broker::One(NatsServer::start()),
+    };
+    let cluster_flags: &[&str] = if layout == Layout::Cluster {
+        &[
+            "--stream-replicas",
+            "3",
+            "--backup-every",
+            "20",
+            "--backup-keep",
+            "1",
+        ]
+    } else {
+        &[]
+    };
     let (port, metrics_port, server_metrics_port) = (free_port(), free_port(), free_port());
     let server_metrics = format!("127.0.0.1:{server_metrics_port}");
     let base = format!("http://127.0.0.1:{port}");
-    let loose = [
+    let mut loose = vec![
         "--rate-address-per-minute",
         "100000000",
         "--rate-login-per-minute",
@@ -310,14 +382,15 @@ async fn scenario(one_core: bool) {
         "--metrics-addr",
         &server_metrics,
     ];
+    loose.extend(cluster_flags);
     let server = Proc::spawn(
         "comatching-server",
-        &server_args(&nats.url(), &data, port, &loose),
+        &server_args(&nats.urls(), &data, port, &loose),
         &dir.path().join("server.log"),
     );
     let metrics_addr = format!("127.0.0.1:{metrics_port}");
     let matcher_flags = matcher_args(
-        &nats.url(),
+        &nats.urls(),
         &dir.path().join("matcher"),
         "bench",
         &["--metrics-addr", &metrics_addr],
@@ -328,7 +401,7 @@ async fn scenario(one_core: bool) {
         &dir.path().join("matcher.log"),
     );
     if one_core {
-        for pid in [nats.pid().expect("nats runs"), server.id(), matcher.id()] {
+        for pid in nats.pids().into_iter().chain([server.id(), matcher.id()]) {
             pin(pid);
         }
     }
@@ -381,6 +454,10 @@ async fn scenario(one_core: bool) {
     println!("| figure | value |");
     println!("|---|---:|");
     println!("| users (synthetic, demo seed) | {USERS} (seeded in {seed_s:.1} s; matcher in sync after {sync_s:.1} s) |");
+    println!(
+        "| profile changes end to end (server accepted → applied in the matcher's durable file), the initial sync | {:.0}/s |",
+        USERS as f64 / sync_s
+    );
     println!("| GET /api/me, {ME_CLIENTS} connections | {me_rate:.0} requests/s |");
     println!("| POST /api/matches, {MATCH_CLIENTS} clients as fast as they can, {} matches | {:.0} matches/s (p50 {:.2} ms, p99 {:.2} ms) |",
         fastest.len(), fastest.len() as f64 / elapsed, ms(fastest[fastest.len() / 2]), ms(fastest[fastest.len() * 99 / 100]));
@@ -392,14 +469,41 @@ async fn scenario(one_core: bool) {
         ms(visible[visible.len() * 99 / 100])
     );
     let (server_mib, matcher_mib) = (mib(server.id()), mib(matcher.id()));
-    let nats_mib = mib(nats.pid().expect("nats runs"));
+    let nats_mib: f64 = nats.pids().into_iter().map(mib).sum();
     println!("| server resident memory | {server_mib:.1} MiB |");
     println!("| matcher resident memory | {matcher_mib:.1} MiB |");
-    println!("| nats-server resident memory | {nats_mib:.1} MiB |");
+    println!("| nats-server resident memory (all nodes) | {nats_mib:.1} MiB |");
     let together = server_mib + matcher_mib + nats_mib;
     println!("| all three together | {together:.1} MiB |");
     println!();
+    if layout == Layout::Cluster {
+        restore_from_cluster(&nats.urls(), dir.path()).await;
+    }
     print_timings(&timings_before, &timings_after);
     server.terminate();
     matcher.terminate();
+}
+
+/// Waits for the server's backup in the cluster, then times `restore --from-nats` of it into
+/// an empty directory (as on a replacement machine).
+async fn restore_from_cluster(urls: &str, dir: &std::path::Path) {
+    let target = dir.join("restored");
+    let args = ["restore", "--from-nats", "--nats-url", urls, "--data-dir"];
+    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    args.push(target.display().to_string());
+    let started = Instant::now();
+    let (ok, report) = loop {
+        let (ok, report) = Proc::run("comatching-server", &args, "");
+        if ok || started.elapsed() > Duration::from_secs(120) {
+            break (ok, report);
+        }
+        let _ = std::fs::remove_dir_all(&target);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    assert!(ok, "{report}");
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("restored"))
+        .unwrap_or_default();
+    println!("| restore from the cluster's newest backup at {USERS} users (`restore --from-nats`; a backup every 20 s, so at most 20 s of changes lost) | {line} |");
 }
