@@ -2,43 +2,45 @@
 import { api, onConsentRequired, onNetworkStatus, onUnauthenticated } from './api.js';
 import * as chatSocket from './chat_socket.js';
 import { h, settled, takeDrawing, won } from './dom.js';
-import * as auth from './views/auth.js';
-import * as booth from './views/booth.js';
-import * as chat from './views/chat.js';
-import * as consent from './views/consent.js';
-import * as help from './views/help.js';
-import * as home from './views/home.js';
-import * as charge from './views/charge.js';
-import * as match from './views/match.js';
-import * as operatorSignup from './views/operator_signup.js';
-import * as ops from './views/ops.js';
-import * as opsBans from './views/ops_bans.js';
-import * as opsBooth from './views/ops_booth.js';
-import * as opsEvents from './views/ops_events.js';
-import * as opsNotices from './views/ops_notices.js';
-import * as opsOperators from './views/ops_operators.js';
-import * as opsPayment from './views/ops_payment.js';
-import * as opsReports from './views/ops_reports.js';
-import * as opsUsers from './views/ops_users.js';
-import * as profile from './views/profile.js';
-import * as recover from './views/recover.js';
-import * as settings from './views/settings.js';
 import { loginErrorText } from './views/sign_in_providers.js';
 
+/// Each screen: its module under views/ and the function there that draws it. A module is
+/// fetched when its screen is first opened (the one in the address as the app starts, alongside
+/// the first API calls), so a phone loads the few files a screen needs, not every screen's.
+/// The service worker keeps them all for offline use.
 const ROUTES = {
-  '': auth.landing, login: auth.login, signup: auth.signup,
-  forgot: recover.forgot, 'operator-signup': operatorSignup.view,
-  home: home.view, profile: profile.view, charge: charge.view,
-  consent: consent.view,
-  match: match.view, history: match.history, settings: settings.view, ops: ops.view,
-  'ops-users': opsUsers.view, 'ops-stats': opsUsers.stats,
-  'ops-reports': opsReports.view, 'ops-bans': opsBans.view,
-  chats: chat.list, chat: chat.view,
-  booth: booth.view, 'ops-booth': opsBooth.view,
-  'ops-notices': opsNotices.view, 'ops-payment': opsPayment.view, 'ops-events': opsEvents.view,
-  'ops-operators': opsOperators.view,
-  help: help.view,
+  '': ['auth', 'landing'], login: ['auth', 'login'], signup: ['auth', 'signup'],
+  forgot: ['recover', 'forgot'], 'operator-signup': ['operator_signup', 'view'],
+  home: ['home', 'view'], profile: ['profile', 'view'], charge: ['charge', 'view'],
+  consent: ['consent', 'view'],
+  match: ['match', 'view'], history: ['match', 'history'], settings: ['settings', 'view'], ops: ['ops', 'view'],
+  'ops-users': ['ops_users', 'view'], 'ops-stats': ['ops_users', 'stats'],
+  'ops-reports': ['ops_reports', 'view'], 'ops-bans': ['ops_bans', 'view'],
+  chats: ['chat', 'list'], chat: ['chat', 'view'],
+  booth: ['booth', 'view'], 'ops-booth': ['ops_booth', 'view'],
+  'ops-notices': ['ops_notices', 'view'], 'ops-payment': ['ops_payment', 'view'], 'ops-events': ['ops_events', 'view'],
+  'ops-operators': ['ops_operators', 'view'],
+  help: ['help', 'view'],
 };
+
+/// views/<name>.js, fetched once (again after a failure: the network may be back).
+const screenModules = new Map();
+function screenModule(name) {
+  if (!screenModules.has(name)) {
+    screenModules.set(name, import(`./views/${name}.js`).catch((error) => {
+      screenModules.delete(name);
+      throw error;
+    }));
+  }
+  return screenModules.get(name);
+}
+
+/// The function that draws `route` (the landing page for an unknown one).
+async function screenOf(route) {
+  const [name, draw] = ROUTES[route] ?? ROUTES[''];
+  return (await screenModule(name))[draw];
+}
+
 const PUBLIC = new Set(['', 'login', 'signup', 'forgot', 'operator-signup', 'help']);
 /// Operator pages only an admin may open (an operator lands on the charge queue instead).
 const ADMIN_ONLY = new Set(['ops-notices', 'ops-payment', 'ops-events', 'ops-operators']);
@@ -57,6 +59,10 @@ function currentRoute() {
   const [route, query = ''] = location.hash.replace(/^#\/?/, '').split('?');
   return { route, query };
 }
+
+// The screen in the address, fetched now: at the same time as the first API calls, not after.
+screenModule(location.pathname === RESET_PATH ? 'recover' : (ROUTES[currentRoute().route] ?? ROUTES[''])[0])
+  .catch(() => null);
 
 let consentLoading = null;
 let catalogLoading = null;
@@ -205,8 +211,9 @@ function nav(route) {
 }
 
 /// The reset page: the token from the link, then the new password; afterwards the login screen.
-function resetPage() {
+async function resetPage() {
   const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  const recover = await screenModule('recover');
   return recover.reset(ctx, token, async () => {
     // The reset ended every session of that account (perhaps this one).
     await ctx.refreshMe().catch(() => null);
@@ -231,13 +238,12 @@ async function render() {
   if (ctx.me?.profile) chatSocket.start(ctx.me);
   else chatSocket.stop();
   if (location.pathname === RESET_PATH) {
-    if (!location.hash || location.hash.startsWith('#token=')) return show('reset', resetPage());
+    if (!location.hash || location.hash.startsWith('#token=')) return show('reset', await resetPage());
     // A menu link followed from the reset page: back to the app's own address.
     history.replaceState(null, '', `/${location.hash}`);
   }
   const { route, query } = currentRoute();
   const params = new URLSearchParams(query);
-  const view = ROUTES[route] ?? auth.landing;
   if (!PUBLIC.has(route) && !ctx.me) return ctx.go(ctx.loginRoute(query ? `${route}?${query}` : route));
   // Every `ops…` page is for operators (and admins) only.
   const operatorPage = route.startsWith('ops');
@@ -254,12 +260,28 @@ async function render() {
   if (ctx.me && !ctx.me.profile && !WITHOUT_PROFILE.has(route) && !operatorPage && !PUBLIC.has(route) && !applicantHome) {
     return ctx.go('profile');
   }
+  let view;
+  try {
+    view = await screenOf(route);
+  } catch {
+    // The screen's file could not be had (no connection, and not kept offline yet).
+    if (mine === renders) show(route, notLoaded());
+    return undefined;
+  }
   takeDrawing();
   const content = await view(ctx, params);
   // The screen whole, once its first data is in (or after a moment): nothing moves as it comes.
   await settled(takeDrawing(), DRAW_WAIT_MS);
   if (mine !== renders) return undefined;
   return show(route, content);
+}
+
+/// A screen whose file could not be fetched: why, and a button to try again.
+function notLoaded() {
+  return h('section', { class: 'card', id: 'screen-not-loaded' },
+    h('h1', {}, '화면을 불러오지 못했어요'),
+    h('p', {}, '인터넷 연결을 확인하고 다시 시도해 주세요.'),
+    h('button', { type: 'button', id: 'retry-screen', onclick: () => render() }, '다시 시도'));
 }
 
 /// Puts a screen in place: the menu, the content, the focus on its heading.
@@ -336,16 +358,26 @@ function registerServiceWorker() {
 
 async function start() {
   if (navigator.onLine === false) offlineBanner(true);
-  registerServiceWorker();
+  // The first calls at once (none waits for another).
+  const signedIn = ctx.refreshMe().then(() => true, (error) => error.code !== 'NETWORK');
   await Promise.all([
     ctx.loadCatalog().catch(() => null),
     ctx.loadConsent().catch(() => null),
   ]);
-  const reached = await ctx.refreshMe().then(() => true, (error) => error.code !== 'NETWORK');
-  if (!reached) return unreachable();
+  const reached = await signedIn;
+  if (!reached) {
+    registerServiceWorker();
+    return unreachable();
+  }
   takeLoginError();
   window.addEventListener('hashchange', render);
-  await render();
+  try {
+    await render();
+  } finally {
+    // After the first screen: the worker fetches every file of the app to keep, which should
+    // not compete with what that screen needs.
+    registerServiceWorker();
+  }
 }
 
 /// How often the app tries again when the server could not be reached at start.

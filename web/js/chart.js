@@ -1,6 +1,6 @@
 // A bar chart of today's 24 hours as inline SVG (no library): a summary for screen readers
 // (the picture's name) and every number in a visually hidden table.
-import { h } from './dom.js';
+import { grouped, h } from './dom.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 const WIDTH = 336;
@@ -14,7 +14,7 @@ function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
-const number = (n) => Number(n).toLocaleString('ko-KR');
+const number = grouped;
 
 /// The top of the scale: 1, 2 or 5 times a power of ten, at least `max`.
 function niceMax(max) {

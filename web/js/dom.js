@@ -25,12 +25,47 @@ export function field(labelText, name, control) {
     h('p', { class: 'error', id: `err-${name}`, role: 'alert' }));
 }
 
+/// What the screen being drawn is loading (its first data): the router shows a screen once these
+/// have settled, or after a moment at most, so it appears whole rather than growing (and moving
+/// what is already in sight) as each part comes in. Returns `promise`.
+let drawing = [];
+export function whileDrawing(promise) {
+  drawing.push(promise);
+  return promise;
+}
+
+/// Takes what has been registered with `whileDrawing` so far (the router, around each screen).
+export function takeDrawing() {
+  const taken = drawing;
+  drawing = [];
+  return taken;
+}
+
+/// Waits until every promise in `promises` has settled, or `limitMs` has passed.
+export async function settled(promises, limitMs) {
+  if (promises.length === 0) return;
+  let timer;
+  const limit = new Promise((resolve) => { timer = setTimeout(resolve, limitMs); });
+  await Promise.race([Promise.allSettled(promises), limit]);
+  clearTimeout(timer);
+}
+
 export function select(options, selected) {
   return h('select', {}, options.map(([value, text]) =>
     h('option', { value, selected: value === selected }, text)));
 }
 
-export const won = (n) => `${Number(n).toLocaleString('ko-KR')}P`;
+/// A whole number with thousands separators, as Korean writes them ('12,345'). By hand: the
+/// browser's own formatting loads its locale data on first use, a long pause on a phone's first
+/// screen. Anything but a whole number goes to the browser.
+export function grouped(n) {
+  const value = Number(n);
+  if (!Number.isSafeInteger(value)) return value.toLocaleString('ko-KR');
+  const digits = String(Math.abs(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return value < 0 ? `-${digits}` : digits;
+}
+
+export const won = (n) => `${grouped(n)}P`;
 
 /// A date and time as the booth reads it: in Korea, whatever the device's own time zone.
 export const seoulTime = (at) => new Date(at).toLocaleString('ko-KR', {

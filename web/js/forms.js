@@ -1,5 +1,5 @@
 // Form submission with a busy button, field-level errors and a form-level alert.
-import { h } from './dom.js';
+import { h, whileDrawing } from './dom.js';
 import { errorField, errorText } from './messages.js';
 
 export function alertBox() {
@@ -68,7 +68,7 @@ export function loader(load, render) {
         h('button', { class: 'secondary', type: 'button', onclick: attempt }, '다시 시도'));
     }
   };
-  attempt();
+  whileDrawing(attempt());
   return box;
 }
 

@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { field, h } from '../dom.js';
+import { field, grouped, h } from '../dom.js';
 import { alertBox, loader, onSubmit } from '../forms.js';
 import { firstVisitGuide } from './help.js';
 import { loginErrorAlert, providerButtons } from './sign_in_providers.js';
@@ -14,8 +14,8 @@ export function landing(ctx) {
     h('p', {}, '프로필을 만들고 포인트로 매칭을 신청하면, 조건에 맞는 상대의 연락처를 알려 드려요.'),
     ctx.me ? null : firstVisitGuide(),
     loader(() => api('GET', '/api/stats/public'), (stats) => [
-      h('p', { class: 'count', id: 'participants' }, stats.users.toLocaleString('ko-KR')),
-      h('p', { class: 'muted' }, `명이 참여 중 · 지금까지 ${stats.matches.toLocaleString('ko-KR')}번 매칭`),
+      h('p', { class: 'count', id: 'participants' }, grouped(stats.users)),
+      h('p', { class: 'muted' }, `명이 참여 중 · 지금까지 ${grouped(stats.matches)}번 매칭`),
     ]),
     providerButtons(AFTER_SIGN_IN),
     h('div', { class: 'actions' },

@@ -1,11 +1,11 @@
 import { api } from '../api.js';
 import { copyText } from '../clipboard.js';
-import { field, h, won } from '../dom.js';
+import { field, grouped, h, whileDrawing, won } from '../dom.js';
 import { alertBox, loader, onSubmit, showError } from '../forms.js';
 import { CHARGE_STATUS, errorText } from '../messages.js';
 
 const AMOUNTS = [1000, 2000, 3000, 5000, 10000, 20000, 30000, 50000];
-const wonText = (n) => `${Number(n).toLocaleString('ko-KR')}원`;
+const wonText = (n) => `${grouped(n)}원`;
 /// How often a waiting request is checked: an operator's approval shows up within this.
 const POLL_MS = 5000;
 const isPending = (charge) => charge.status === 'PENDING';
@@ -107,7 +107,7 @@ function paymentInfo(amount, onAmount) {
         h('button', { type: 'button', class: 'secondary', onclick: load }, '다시 불러오기'));
     }
   };
-  load();
+  whileDrawing(load());
   return h('section', { class: 'pay-box', id: 'payment-info', 'aria-labelledby': 'payment-title' },
     h('h2', { id: 'payment-title' }, '이 계좌로 정확한 금액을 보내 주세요'),
     body);

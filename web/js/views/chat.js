@@ -1,7 +1,7 @@
 // Chat between the two people of a match: the list of chats and one chat, live over the shared
 // socket (chat_socket.js), with history paged over HTTP.
 import { api } from '../api.js';
-import { h } from '../dom.js';
+import { h, whileDrawing } from '../dom.js';
 import * as chatSocket from '../chat_socket.js';
 import { compareIds } from '../chat_socket.js';
 import { chatErrorText, errorText } from '../messages.js';
@@ -124,7 +124,10 @@ export function view(ctx, params) {
   const banner = h('p', { class: 'chat-banner', id: 'chat-banner', role: 'status' });
   const alert = h('div', { class: 'alert', id: 'chat-alert', role: 'alert' });
   const older = h('button', { type: 'button', class: 'secondary wide', id: 'chat-older', hidden: true }, '이전 메시지 더 보기');
-  const listEl = h('ol', { class: 'chat-messages', id: 'chat-messages', role: 'log', 'aria-live': 'polite', 'aria-label': '메시지' });
+  // A list of messages inside a live log: the log role on the list itself would hide that its
+  // items are a list's.
+  const listEl = h('ol', { class: 'chat-messages', id: 'chat-messages' });
+  const log = h('div', { class: 'chat-log', id: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': '메시지' }, listEl);
   const empty = h('p', { class: 'muted chat-empty', id: 'chat-empty', hidden: true }, '아직 메시지가 없어요. 먼저 인사해 보세요!');
   const loading = h('p', { class: 'loading', role: 'status' }, h('span', { class: 'spinner' }), ' 불러오는 중…');
   const input = h('input', {
@@ -374,7 +377,7 @@ export function view(ctx, params) {
     const oldest = listEl.querySelector('.msg[data-id]')?.dataset.id;
     if (!oldest) return;
     older.disabled = true;
-    listEl.setAttribute('aria-busy', 'true');
+    log.setAttribute('aria-busy', 'true');
     try {
       const page = await api('GET', `/api/chats/${matchId}/messages?before=${oldest}&limit=${PAGE}`);
       const fromBottom = document.documentElement.scrollHeight - window.scrollY;
@@ -394,7 +397,7 @@ export function view(ctx, params) {
       alert.textContent = errorText(error);
     } finally {
       older.disabled = false;
-      listEl.removeAttribute('aria-busy');
+      log.removeAttribute('aria-busy');
     }
   });
 
@@ -443,11 +446,11 @@ export function view(ctx, params) {
     h('a', { class: 'chat-back', href: '#/chats' }, '← 채팅 목록'),
     title,
     connection, banner,
-    older, loading, listEl, empty,
+    older, loading, log, empty,
     alert,
     form,
     tools);
   applyState();
-  load();
+  whileDrawing(load());
   return section;
 }

@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { h, seoulTime, won } from '../dom.js';
+import { h, seoulTime, whileDrawing, won } from '../dom.js';
 import { loader } from '../forms.js';
 import { ENTRY, errorText, OPERATOR_REQUEST } from '../messages.js';
 import { firstVisitGuide } from './help.js';
@@ -22,7 +22,7 @@ function points() {
 /// The notices shown now, newest first; nothing at all when there are none.
 function notices() {
   const box = h('section', { id: 'notices', class: 'notices', 'aria-label': '공지', hidden: true });
-  api('GET', '/api/notices').then((list) => {
+  whileDrawing(api('GET', '/api/notices')).then((list) => {
     box.replaceChildren(...list.map((notice) => h('article', {
       class: 'notice', dataset: { id: notice.id }, 'aria-labelledby': `notice-${notice.id}`,
     },
@@ -41,7 +41,7 @@ const FINAL = new Set(['ALREADY_USED', 'BALANCE_TOO_HIGH', 'PROMO_INACTIVE']);
 /// The promotion's card, when this student may claim it; `claimed` shows the new balance.
 function promo(ctx, claimed) {
   const box = h('section', { id: 'promo', class: 'card promo festival', 'aria-labelledby': 'promo-title', hidden: true });
-  (async () => {
+  whileDrawing((async () => {
     const [me, catalog] = await Promise.all([ctx.refreshMe(), ctx.refreshCatalog()]);
     if (!me?.promo_available) return;
     const offer = catalog?.promo;
@@ -77,7 +77,7 @@ function promo(ctx, claimed) {
       h('p', {}, `지금 ${amount}를 드려요. 한 사람에 한 번만 받을 수 있어요.`),
       claim, result);
     box.hidden = false;
-  })().catch(() => null);
+  })()).catch(() => null);
   return box;
 }
 

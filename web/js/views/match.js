@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { field, h, seoulTime, select, won } from '../dom.js';
+import { field, h, select, seoulTime, whileDrawing, won } from '../dom.js';
 import { alertBox, catalogRetry, loader, onSubmit } from '../forms.js';
 import { AGE, CATEGORY, CONTACT, errorText, FREQUENCY, GENDER } from '../messages.js';
 import { breakdownText, costTag, IMPORTANT, importantLine } from './match_cost.js';
@@ -83,7 +83,7 @@ function showPrice(price, quote) {
 /// The discount running now, from the catalog ('지금 20% 할인 중 · 12월 3일 오후 6:00까지').
 function discountBanner(ctx) {
   const banner = h('p', { class: 'discount', id: 'discount', hidden: true });
-  ctx.refreshCatalog().then((catalog) => {
+  whileDrawing(ctx.refreshCatalog()).then((catalog) => {
     const discount = catalog?.discount;
     if (!discount) return;
     banner.replaceChildren(h('strong', {}, `지금 ${discount.percent}% 할인 중`), ` · ${seoulTime(discount.ends_at)}까지`);

@@ -2,7 +2,7 @@
 // takes the cash and credits it in two taps. A charge that got no answer is sent again with the
 // same Idempotency-Key, so it is credited once however often the network fails.
 import { api } from '../api.js';
-import { h, won } from '../dom.js';
+import { grouped, h, won } from '../dom.js';
 import { alertBox, clearErrors, onSubmit, showError } from '../forms.js';
 import { contactText, explainWith } from '../messages.js';
 import { subnav } from './ops.js';
@@ -208,7 +208,7 @@ export function view(ctx, params) {
   onSubmit(chargeForm, async (data) => {
     const value = Number(data.get('amount'));
     if (!Number.isInteger(value) || value < MIN_AMOUNT || value > MAX_AMOUNT) throw { code: 'INVALID_AMOUNT' };
-    confirmNote.textContent = `${student.nickname}님에게 ${won(value)}를 충전해요. 현금 ${value.toLocaleString('ko-KR')}원을 받았는지 확인해 주세요.`;
+    confirmNote.textContent = `${student.nickname}님에게 ${won(value)}를 충전해요. 현금 ${grouped(value)}원을 받았는지 확인해 주세요.`;
     step(true);
     confirm.focus();
   }, explainCharge);

@@ -2,7 +2,7 @@
 // (points a student may claim once while their balance is low).
 import { api } from '../api.js';
 import { deleteInTwoTaps } from '../confirm.js';
-import { field, fromSeoulInput, h, seoulInput, seoulTime, won } from '../dom.js';
+import { field, fromSeoulInput, h, seoulInput, seoulTime, whileDrawing, won } from '../dom.js';
 import { alertBox, loader, onSubmit } from '../forms.js';
 import { errorText, explainWith, isFull } from '../messages.js';
 import { subnav } from './ops.js';
@@ -92,7 +92,7 @@ function discounts(ctx) {
     await Promise.all([load(), ctx.refreshCatalog()]);
   }, explainDiscount);
 
-  load();
+  whileDrawing(load());
   return [
     said, failed,
     h('div', { class: 'card' }, form),

@@ -2,7 +2,7 @@
 // until deleted). Written, corrected and deleted here; times are Korean time.
 import { api } from '../api.js';
 import { deleteInTwoTaps } from '../confirm.js';
-import { field, fromSeoulInput, h, seoulInput, seoulTime } from '../dom.js';
+import { field, fromSeoulInput, h, seoulInput, seoulTime, whileDrawing } from '../dom.js';
 import { alertBox, clearErrors, onSubmit } from '../forms.js';
 import { errorText, explainWith, isFull } from '../messages.js';
 import { subnav } from './ops.js';
@@ -142,7 +142,7 @@ export function view(ctx) {
     await load();
   }, explain);
 
-  load();
+  whileDrawing(load());
   return h('section', { class: 'festival' },
     h('h1', {}, '공지'),
     subnav('ops-notices', ctx),

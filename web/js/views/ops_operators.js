@@ -1,7 +1,7 @@
 // Admins: people who signed up as operators, oldest first. Approving makes them operators at
 // once; rejecting takes two taps.
 import { api } from '../api.js';
-import { h, seoulTime } from '../dom.js';
+import { h, seoulTime, whileDrawing } from '../dom.js';
 import { errorText } from '../messages.js';
 import { subnav } from './ops.js';
 
@@ -99,7 +99,7 @@ export function view(ctx) {
     refresh.disabled = false;
   });
 
-  load();
+  whileDrawing(load());
   return h('section', { class: 'account' },
     h('h1', {}, '운영진 신청'),
     subnav('ops-operators', ctx),

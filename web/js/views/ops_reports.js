@@ -1,7 +1,7 @@
 // Operators: students' reports about their chat partners. Open ones (oldest first) are
 // dismissed or end in a ban, each with a reason; the resolved ones can be looked back on.
 import { api } from '../api.js';
-import { h, seoulTime } from '../dom.js';
+import { h, seoulTime, whileDrawing } from '../dom.js';
 import { alertBox } from '../forms.js';
 import { errorText, REPORT_CATEGORY, REPORT_STATUS } from '../messages.js';
 import { subnav } from './ops.js';
@@ -174,7 +174,7 @@ export function view(ctx, params) {
       list.removeAttribute('aria-busy');
     }
   };
-  load();
+  whileDrawing(load());
 
   const refresh = h('button', { type: 'button', class: 'secondary wide', id: 'reports-refresh' }, '새로 고침');
   refresh.addEventListener('click', () => {

@@ -1,7 +1,7 @@
 // Operators: find a student by any part of a nickname, email, depositor name, contact or
 // major (results as you type), see everything about them, correct points, ban or unban.
 import { api } from '../api.js';
-import { field, h, won } from '../dom.js';
+import { field, grouped, h, won } from '../dom.js';
 import { alertBox, loader, onSubmit } from '../forms.js';
 import { CHARGE_STATUS, contactText, ENTRY, errorText, explainWith, GENDER, label, ROLE } from '../messages.js';
 import { barChart } from '../chart.js';
@@ -221,7 +221,7 @@ export function stats(ctx) {
       const s = await api('GET', '/api/ops/stats');
       failed.textContent = '';
       list.replaceChildren(
-        ...Object.entries(STAT_LABELS).map(([key, text]) => h('li', { class: 'row' }, h('span', {}, text), h('strong', {}, Number(s[key] ?? 0).toLocaleString('ko-KR')))),
+        ...Object.entries(STAT_LABELS).map(([key, text]) => h('li', { class: 'row' }, h('span', {}, text), h('strong', {}, grouped(s[key] ?? 0)))),
         h('li', { class: 'row' }, h('span', {}, '남성 / 여성'), h('strong', {}, `${s.users_by_gender.MALE} / ${s.users_by_gender.FEMALE}`)));
       if (s.today_by_hour) {
         charts.replaceChildren(...CHARTS.map(([id, title, unit, key]) =>

@@ -3,7 +3,7 @@
 // `/?login_error=CODE` the server comes back with when it did not work. Every button is a plain
 // link: the browser leaves the app for the provider and comes back with a full page load.
 import { api } from '../api.js';
-import { h } from '../dom.js';
+import { h, whileDrawing } from '../dom.js';
 
 /// What `/?login_error=CODE` means.
 const LOGIN_ERRORS = {
@@ -52,7 +52,7 @@ const providerClass = (id) => `button wide oidc-button oidc-${id}`;
 /// there are some ("또는 이메일로 로그인" above the email form).
 export function providerButtons(next, divider = null) {
   const box = h('div', { class: 'oidc-buttons', id: 'oidc-buttons', hidden: true });
-  providers().then((list) => {
+  whileDrawing(providers()).then((list) => {
     if (!list.length) return;
     box.replaceChildren(...list.map((p) => h('a', { class: providerClass(p.id), id: `oidc-${p.id}`, href: startUrl(p.id, next) },
       `${withRo(p.name)} 시작하기`)));
@@ -66,7 +66,7 @@ export function providerButtons(next, divider = null) {
 /// links it when a signed-in account starts the flow). No card when no provider is configured.
 export function linkCard(ctx) {
   const card = h('div', { class: 'card account', id: 'providers-card', hidden: true });
-  providers().then((list) => {
+  whileDrawing(providers()).then((list) => {
     if (!list.length) return;
     const linked = new Set(ctx.me?.providers ?? []);
     card.replaceChildren(
