@@ -136,8 +136,19 @@ impl Browser {
             .expect("select");
     }
 
+    /// Clicks the element matching `css`, first scrolled to the middle of the screen: the
+    /// driver's own scrolling puts it at the top edge, under the app's sticky top bar.
     pub async fn click(&self, css: &str) {
-        self.element(css).await.click().await.expect("click");
+        let element = self.element(css).await;
+        let arg = serde_json::to_value(&element).expect("an element reference");
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center', behavior: 'instant' });",
+                vec![arg],
+            )
+            .await
+            .expect("scroll to the element");
+        element.click().await.expect("click");
     }
 
     /// Waits until the element matching `css` shows `needle`; returns its whole text.
