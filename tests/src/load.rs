@@ -2,7 +2,7 @@
 //! retrying until an answer is definite (as a real client does through crashes).
 
 use reqwest::{Client, RequestBuilder, StatusCode};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 /// How long one request may take before the client gives up on it.
@@ -39,4 +39,29 @@ pub async fn definite(
         );
         tokio::time::sleep(RETRY_PAUSE).await;
     }
+}
+
+/// Signs `client` up as `email` / `nickname` with password `password123` (or in, when an
+/// earlier try went through before a crash), then accepts the documents in force.
+pub async fn join(client: &Client, base: &str, email: &str, nickname: &str, deadline: Duration) {
+    let signup = json!({"email": email, "password": "password123", "nickname": nickname});
+    let (status, _) = definite(deadline, || {
+        client.post(format!("{base}/api/auth/signup")).json(&signup)
+    })
+    .await;
+    assert!(status == 201 || status == 409, "signup {status}");
+    if status == 409 {
+        let login = json!({"email": email, "password": "password123"});
+        let (status, _) = definite(deadline, || {
+            client.post(format!("{base}/api/auth/login")).json(&login)
+        })
+        .await;
+        assert_eq!(status, 200, "login");
+    }
+    let consent = json!({"version": 1, "accepted": ["terms", "privacy", "contact_sharing"], "age_confirmed": true});
+    let (status, _) = definite(deadline, || {
+        client.post(format!("{base}/api/me/consent")).json(&consent)
+    })
+    .await;
+    assert_eq!(status, 200, "consent");
 }

@@ -12,7 +12,7 @@
 
 use async_nats::jetstream;
 use comatching_tests::cluster::NatsCluster;
-use comatching_tests::load::{definite, http};
+use comatching_tests::load::{definite, http, join};
 use comatching_tests::nats::free_port;
 use comatching_tests::process::{create_admin, matcher_args, server_args, Proc};
 use comatching_tests::{profile, wait_until};
@@ -52,18 +52,15 @@ async fn student(base: String, index: usize, stop: Arc<AtomicBool>) -> (reqwest:
         "FEMALE"
     };
     let url = |path: &str| format!("{base}{path}");
-    let signup = json!({"email": format!("c{index}@cluster.ac.kr"), "password": "password123", "nickname": format!("클러스터{index}")});
-    let (status, _) = definite(DEADLINE, || {
-        client.post(url("/api/auth/signup")).json(&signup)
-    })
+    let email = format!("c{index}@cluster.ac.kr");
+    join(
+        &client,
+        &base,
+        &email,
+        &format!("클러스터{index}"),
+        DEADLINE,
+    )
     .await;
-    assert_eq!(status, 201, "signup");
-    let consent = json!({"version": 1, "accepted": ["terms", "privacy", "contact_sharing"], "age_confirmed": true});
-    let (status, _) = definite(DEADLINE, || {
-        client.post(url("/api/me/consent")).json(&consent)
-    })
-    .await;
-    assert_eq!(status, 200, "consent");
     let mut outcome = Outcome::default();
     let mut round = 0;
     while !stop.load(Ordering::Relaxed) {
@@ -448,17 +445,8 @@ async fn a_backup_in_the_cluster_comes_back_on_an_empty_data_dir() {
 
     let students: Vec<reqwest::Client> = (0..4).map(|_| http()).collect();
     for (i, client) in students.iter().enumerate() {
-        let signup = json!({"email": format!("b{i}@backup.ac.kr"), "password": "password123", "nickname": format!("백업{i}")});
-        let (status, _) = definite(DEADLINE, || {
-            client.post(format!("{base}/api/auth/signup")).json(&signup)
-        })
-        .await;
-        assert_eq!(status, 201);
-        let consent = json!({"version": 1, "accepted": ["terms", "privacy", "contact_sharing"], "age_confirmed": true});
-        definite(DEADLINE, || {
-            client.post(format!("{base}/api/me/consent")).json(&consent)
-        })
-        .await;
+        let email = format!("b{i}@backup.ac.kr");
+        join(client, &base, &email, &format!("백업{i}"), DEADLINE).await;
         let body = profile(
             if i % 2 == 0 { "MALE" } else { "FEMALE" },
             &format!("백업전{i}"),

@@ -5,7 +5,7 @@
 //! student's final state is the last one acknowledged, points add up with nothing counted
 //! twice, `audit` passes, and `check-matcher` finds the matcher equal to the server.
 
-use comatching_tests::load::{definite, http};
+use comatching_tests::load::{definite, http, join};
 use comatching_tests::nats::free_port;
 use comatching_tests::process::{create_admin, matcher_args, server_args, Proc};
 use comatching_tests::{profile, wait_until, NatsServer};
@@ -48,29 +48,8 @@ async fn student(
         "FEMALE"
     };
     let url = |path: &str| format!("{base}{path}");
-    let signup = json!({"email": format!("s{index}@load.ac.kr"), "password": "password123", "nickname": format!("학생{index}")});
-    let (status, _) = definite(DEADLINE, || {
-        client.post(url("/api/auth/signup")).json(&signup)
-    })
-    .await;
-    assert!(status == 201 || status == 409, "signup {status}");
-    if status == 409 {
-        let login = json!({"email": format!("s{index}@load.ac.kr"), "password": "password123"});
-        assert_eq!(
-            definite(DEADLINE, || client
-                .post(url("/api/auth/login"))
-                .json(&login))
-            .await
-            .0,
-            200
-        );
-    }
-    let consent = json!({"version": 1, "accepted": ["terms", "privacy", "contact_sharing"], "age_confirmed": true});
-    let (status, _) = definite(DEADLINE, || {
-        client.post(url("/api/me/consent")).json(&consent)
-    })
-    .await;
-    assert_eq!(status, 200, "consent");
+    let email = format!("s{index}@load.ac.kr");
+    join(&client, &base, &email, &format!("학생{index}"), DEADLINE).await;
     let mut expected = Expected::default();
     for round in 0..MAX_ROUNDS {
         if stop.load(Ordering::Relaxed) {

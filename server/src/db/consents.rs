@@ -6,7 +6,7 @@
 use super::users::{
     read_in, store_and_queue_event_in, store_in, Consent, UserRecord, REPUBLISH_BATCH,
 };
-use super::{abort, key_id, now_ms, Db, DbError, DbResult};
+use super::{abort, now_ms, Db, DbError, DbResult};
 use storage::UserId;
 
 /// The `settings` key holding the version last put in force.
@@ -43,12 +43,7 @@ impl Db {
         if self.setting::<u32>(IN_FORCE)? == Some(version) {
             return Ok(0);
         }
-        let ids: Vec<UserId> = self
-            .users
-            .iter()
-            .keys()
-            .map(|key| Ok(UserId(key_id("users", &key?)?)))
-            .collect::<DbResult<_>>()?;
+        let ids = self.user_ids()?;
         let mut retired = 0;
         for chunk in ids.chunks(REPUBLISH_BATCH) {
             let chunk = chunk.to_vec();

@@ -174,6 +174,15 @@ impl Db {
         })
     }
 
+    /// Every user's id, in id order (for the passes that change users a batch at a time).
+    pub(super) fn user_ids(&self) -> DbResult<Vec<UserId>> {
+        self.users
+            .iter()
+            .keys()
+            .map(|key| Ok(UserId(key_id("users", &key?)?)))
+            .collect()
+    }
+
     /// Whether nobody has signed up yet.
     pub fn has_no_users(&self) -> bool {
         self.users.is_empty()
@@ -183,12 +192,7 @@ impl Db {
     /// [`REPUBLISH_BATCH`] users (the day the stream is lost). Harmless to repeat: each event
     /// carries the user's current version, and the matcher keeps only newer versions.
     pub async fn republish_all_users(&self) -> DbResult<u64> {
-        let ids: Vec<UserId> = self
-            .users
-            .iter()
-            .keys()
-            .map(|key| Ok(UserId(key_id("users", &key?)?)))
-            .collect::<DbResult<_>>()?;
+        let ids = self.user_ids()?;
         let mut queued = 0;
         for chunk in ids.chunks(REPUBLISH_BATCH) {
             let chunk = chunk.to_vec();

@@ -259,8 +259,12 @@ export function view(ctx, params) {
       updateReadMark();
       applyState();
       showEmpty();
-      toBottom();
-      maybeRead();
+      // The router puts the screen in place once this first page is in (just after this
+      // task): scroll to the newest and send the read receipt then, when it is on screen.
+      setTimeout(() => {
+        toBottom();
+        maybeRead();
+      }, 0);
       if (catchUpWanted) catchUp();
     } catch (error) {
       if (!error.code) throw error;
