@@ -21,7 +21,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,7 +43,22 @@ struct Outcome {
     failed_matches: usize,
 }
 
-async fn student(base: String, index: usize, stop: Arc<AtomicBool>) -> (reqwest::Client, Outcome) {
+/// How far the students are: the chaos starts once all have joined and matches are made.
+#[derive(Default)]
+struct Progress {
+    joined: AtomicUsize,
+    matches: AtomicUsize,
+}
+
+/// The two tests each start a cluster and load it: one at a time on a small machine.
+static ONE_CLUSTER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn student(
+    base: String,
+    index: usize,
+    stop: Arc<AtomicBool>,
+    progress: Arc<Progress>,
+) -> (reqwest::Client, Outcome) {
     let client = http();
     let mut rng = StdRng::seed_from_u64(20 + index as u64);
     let gender = if index.is_multiple_of(2) {
@@ -61,6 +76,7 @@ async fn student(base: String, index: usize, stop: Arc<AtomicBool>) -> (reqwest:
         DEADLINE,
     )
     .await;
+    progress.joined.fetch_add(1, Ordering::Relaxed);
     let mut outcome = Outcome::default();
     let mut round = 0;
     while !stop.load(Ordering::Relaxed) {
@@ -90,6 +106,7 @@ async fn student(base: String, index: usize, stop: Arc<AtomicBool>) -> (reqwest:
         if status == 201 {
             let m = &reply["match"];
             outcome.spent += m["price"].as_i64().unwrap() - m["refunded"].as_i64().unwrap();
+            progress.matches.fetch_add(1, Ordering::Relaxed);
             assert!(
                 outcome.matches.insert(m["id"].as_str().unwrap().to_owned()),
                 "answered twice"
@@ -231,6 +248,7 @@ fn cli(args: &[&str]) -> (bool, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn losing_the_stream_leader_and_a_matcher_loses_nothing() {
+    let _alone = ONE_CLUSTER_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let mut cluster = NatsCluster::start(&dir.path().join("nats"));
     let urls = cluster.urls();
@@ -266,12 +284,19 @@ async fn losing_the_stream_leader_and_a_matcher_loses_nothing() {
     probe_stream(&urls).await;
     let stop = Arc::new(AtomicBool::new(false));
     let probe_task = tokio::spawn(probe(urls.clone(), stop.clone()));
+    let progress = Arc::new(Progress::default());
     let students: Vec<_> = (0..STUDENTS)
-        .map(|i| tokio::spawn(student(base.clone(), i, stop.clone())))
+        .map(|i| tokio::spawn(student(base.clone(), i, stop.clone(), progress.clone())))
         .collect();
 
-    // The chaos, on a fixed schedule while the students work.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The chaos, on a fixed schedule once the students are at work.
+    wait_until("every student at work", DEADLINE, || async {
+        let working = progress.joined.load(Ordering::Relaxed) == STUDENTS
+            && progress.matches.load(Ordering::Relaxed) > 0;
+        working.then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let leader = wait_until("a stream leader", DEADLINE, || async {
         users_stream(&urls).await?.cluster?.leader
     })
@@ -412,6 +437,7 @@ fn now_ms() -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_in_the_cluster_comes_back_on_an_empty_data_dir() {
+    let _alone = ONE_CLUSTER_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let cluster = NatsCluster::start(&dir.path().join("nats"));
     let urls = cluster.urls();
