@@ -65,10 +65,14 @@ fn axe_source() -> &'static str {
 }
 
 /// Runs axe-core over the whole page, with every rule it runs by default, and keeps the serious
-/// and critical violations. WebDriver's script runs as a function and waits for the promise it
-/// returns.
+/// and critical violations, once the page's animations have finished (a result card fading in
+/// has, for a moment, the contrast of a half-transparent one). WebDriver's script runs as a
+/// function and waits for the promise it returns.
 const RUN_AXE: &str = r#"
-return window.axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations
+return Promise.all(document.getAnimations()
+    .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+    .map((a) => a.finished.catch(() => null)))
+  .then(() => window.axe.run(document, { resultTypes: ['violations'] })).then((result) => result.violations
   .filter((v) => v.impact === 'serious' || v.impact === 'critical')
   .map((v) => ({
     id: v.id,
