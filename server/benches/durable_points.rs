@@ -76,7 +76,7 @@ fn main() {
         let users = Arc::new(users);
         let grouped = run(db.clone(), users.clone(), Mode::GroupCommit, GROUP_COMMIT_OPS).await;
         let single = run(db.clone(), users.clone(), Mode::FlushPerOperation, FLUSH_PER_OP_OPS).await;
-        let report = db.audit(None).expect("audit");
+        let report = db.audit().expect("audit");
         assert!(report.ok, "{:?}", report.violations);
         println!("Durable points operations ({CLIENTS} concurrent clients, operator corrections, sled on disk)");
         println!("| mode | operations | durable ops/s |");

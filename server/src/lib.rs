@@ -47,7 +47,7 @@ pub async fn run(
 }
 
 /// Serves the API over an open database on `listener` until `shutdown` completes, then stops
-/// the background tasks and flushes the database. Releases reservations a crash left first.
+/// the background tasks and flushes the database.
 pub async fn serve(
     db: Arc<db::Db>,
     config: Config,
@@ -55,10 +55,6 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     storage::telemetry::prometheus();
-    let released = db.release_all_reservations().await?;
-    if released > 0 {
-        tracing::warn!(released, "released reservations left by a crash");
-    }
     let retired = db
         .put_consent_version_in_force(config.accounts.consent_version)
         .await?;

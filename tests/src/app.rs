@@ -326,7 +326,7 @@ impl TestApp {
 
     /// The ledger check on the live database; panics with the violations if any.
     pub fn assert_audit_passes(&self) {
-        let report = self.db().audit(Some(60_000)).expect("audit");
+        let report = self.db().audit().expect("audit");
         assert!(report.ok, "audit violations: {:#?}", report.violations);
     }
 

@@ -2,7 +2,7 @@
 //! only (never the server's internals): signals owned by the database (a user written while
 //! the server is stopped is still searchable after it starts), errors that keep their cause
 //! (a corrupt record is named, not reported as "internal error"), and a match that finishes
-//! when the client leaves (nothing stays reserved).
+//! when the client leaves (charged once, or not at all).
 
 use comatching_tests::app::spawn_app_without_matcher;
 use comatching_tests::{spawn_app, wait_until, ApiClient};
@@ -177,9 +177,9 @@ fn sum_of(entries: &[Value], kind: &str) -> i64 {
 /// Three match requests whose clients give up after a second (the matcher is frozen with
 /// SIGSTOP meanwhile) still finish once the matcher resumes: the retried key answers 201, the
 /// points add up (every MATCH entry is a match, nothing charged twice), and the stopped
-/// server's audit finds no reservation left behind.
+/// server's audit finds every match charged exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clients_that_give_up_mid_match_leave_nothing_reserved() {
+async fn clients_that_give_up_mid_match_are_charged_once_or_not_at_all() {
     const FUNDS: i64 = 10_000;
     const PRICE: i64 = 1_000;
     let mut app = spawn_app_without_matcher().await;
@@ -231,7 +231,7 @@ async fn clients_that_give_up_mid_match_leave_nothing_reserved() {
         .expect("the retry of k1 was answered in time");
     assert_ne!(
         retry.status, 402,
-        "abandoned attempts still hold points: {}",
+        "abandoned attempts took too many points: {}",
         retry.body
     );
     let first = retry.expect(201);
@@ -266,7 +266,7 @@ async fn clients_that_give_up_mid_match_leave_nothing_reserved() {
         "k1's match is not in the history: {first}"
     );
 
-    // A stopped server's audit counts any reservation left as orphaned.
+    // A stopped server's audit: each match has exactly one MATCH entry at its price.
     app.stop_server().await;
     let (passed, report) = app.server_cli(&["audit"], "").await;
     assert!(passed, "the audit failed:\n{report}");

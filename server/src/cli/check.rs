@@ -32,7 +32,7 @@ pub fn matcher(matcher_file: &Path, data_dir: &Path) -> anyhow::Result<ExitCode>
 }
 
 pub fn audit(data_dir: &Path) -> anyhow::Result<ExitCode> {
-    let report = open(data_dir)?.audit(None).context("audit the ledger")?;
+    let report = open(data_dir)?.audit().context("audit the ledger")?;
     for violation in &report.violations {
         println!("VIOLATION: {violation}");
     }

@@ -1,13 +1,15 @@
 //! The ledger check: for every user the entries add up to the balance, no balance is ever
 //! negative, every approved charge was credited exactly once (and no other), a promotion and a
-//! sign-up bonus were each given at most once, and no reservation is orphaned.
+//! sign-up bonus were each given at most once, and every match was charged exactly once (one
+//! `MATCH` entry of its requester, for its price).
 
 use super::charges::{ChargeRecord, ChargeStatus};
-use super::points::{EntryKind, LedgerEntry, PointsAccount, Reservation};
+use super::matches::MatchRecord;
+use super::points::{EntryKind, LedgerEntry, PointsAccount};
 use super::promo::{PROMO_REFERENCE, SIGNUP_REFERENCE};
-use super::{decode, key_id, now_ms, Db, DbResult};
+use super::{decode, Db, DbResult};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 use storage::UserId;
 
 /// What the check found.
@@ -22,23 +24,36 @@ pub struct AuditReport {
 const MAX_READS: usize = 5;
 
 impl Db {
-    /// Runs the check. `in_flight_ms`: reservations younger than this belong to requests in
-    /// flight (a running server); `None` means none can be (a stopped server's data).
-    pub fn audit(&self, in_flight_ms: Option<i64>) -> DbResult<AuditReport> {
+    /// Runs the check, on a stopped server's data or a running one's: a match and its charge
+    /// are written in one transaction, and the matches are read before the ledger, so a match
+    /// recorded meanwhile shows only as an entry, looked up on its own.
+    pub fn audit(&self) -> DbResult<AuditReport> {
         let mut violations = Vec::new();
         let mut credits: HashMap<String, usize> = HashMap::new();
+        let mut charged = self.matches_to_charge()?;
         let mut users_checked = 0;
         for user in self.all_users() {
             let user = user?.id;
             users_checked += 1;
             let (account, entries) = self.consistent_ledger(user)?;
             check_entries(user, &account, &entries, &mut violations);
-            for entry in entries.iter().filter(|e| e.kind == EntryKind::Charge) {
-                *credits.entry(entry.reference.clone()).or_default() += 1;
+            for entry in &entries {
+                match entry.kind {
+                    EntryKind::Charge => *credits.entry(entry.reference.clone()).or_default() += 1,
+                    EntryKind::Match => {
+                        self.check_match_entry(user, entry, &mut charged, &mut violations)?
+                    }
+                    _ => {}
+                }
             }
         }
         self.check_charges(&mut credits, &mut violations)?;
-        self.check_reservations(in_flight_ms, &mut violations)?;
+        for (id, expected) in charged.into_iter().filter(|(_, e)| !e.seen) {
+            violations.push(format!(
+                "match {id} of user {} has no MATCH entry",
+                expected.requester
+            ));
+        }
         Ok(AuditReport {
             ok: violations.is_empty(),
             users_checked,
@@ -88,39 +103,70 @@ impl Db {
         Ok(())
     }
 
-    fn check_reservations(
+    /// Every match as the charge it must have: its requester and price, not yet seen.
+    fn matches_to_charge(&self) -> DbResult<HashMap<u64, ExpectedCharge>> {
+        let mut charged = HashMap::new();
+        for record in self.all_matches() {
+            let record = record?;
+            charged.insert(record.id, ExpectedCharge::of(&record));
+        }
+        Ok(charged)
+    }
+
+    /// A `MATCH` entry must name a match of `user` at its price, and be its only one. A match
+    /// recorded after [`Self::matches_to_charge`] read them is looked up here.
+    fn check_match_entry(
         &self,
-        in_flight_ms: Option<i64>,
+        user: UserId,
+        entry: &LedgerEntry,
+        charged: &mut HashMap<u64, ExpectedCharge>,
         violations: &mut Vec<String>,
     ) -> DbResult<()> {
-        let mut held: HashMap<UserId, u64> = HashMap::new();
-        let now = now_ms();
-        for item in self.reservations.iter() {
-            let (key, bytes) = item?;
-            let reservation: Reservation = decode("reservations", &key, &bytes)?;
-            *held.entry(reservation.user).or_default() += reservation.amount;
-            let in_flight = in_flight_ms.is_some_and(|limit| now - reservation.at_ms < limit);
-            if !in_flight {
-                violations.push(format!(
-                    "reservation {} of user {} ({} points) is orphaned",
-                    reservation.id, reservation.user, reservation.amount
-                ));
+        let Ok(id) = entry.reference.parse::<u64>() else {
+            violations.push(format!(
+                "user {user}: MATCH entry {} names no match",
+                entry.id
+            ));
+            return Ok(());
+        };
+        if let Entry::Vacant(missing) = charged.entry(id) {
+            if let Some(record) = self.match_record(id)? {
+                missing.insert(ExpectedCharge::of(&record));
             }
         }
-        for item in self.accounts.iter() {
-            let (key, bytes) = item?;
-            let account: PointsAccount = decode("accounts", &key, &bytes)?;
-            let user = UserId(key_id("accounts", &key)?);
-            let reservations = held.get(&user).copied().unwrap_or(0);
-            // A running server may move between the two reads: only a stopped one is exact.
-            if in_flight_ms.is_none() && account.reserved != reservations {
-                violations.push(format!(
-                    "user {user} has {} reserved but reservations hold {reservations}",
-                    account.reserved
-                ));
-            }
+        let Some(expected) = charged.get_mut(&id) else {
+            violations.push(format!(
+                "user {user}: MATCH entry {} names unknown match {id}",
+                entry.id
+            ));
+            return Ok(());
+        };
+        let price = i128::from(expected.price);
+        if expected.requester != user || -i128::from(entry.amount) != price || expected.seen {
+            violations.push(format!(
+                "user {user}: MATCH entry {} of {} does not fit match {id} (requester {}, price {price}, charged before: {})",
+                entry.id, entry.amount, expected.requester, expected.seen
+            ));
         }
+        expected.seen = true;
         Ok(())
+    }
+}
+
+/// What a match's `MATCH` entry must be, and whether the audit found it.
+struct ExpectedCharge {
+    requester: UserId,
+    price: u64,
+    seen: bool,
+}
+
+impl ExpectedCharge {
+    fn of(record: &MatchRecord) -> Self {
+        Self {
+            requester: record.requester,
+            price: record.price,
+            seen: false,
+        }
     }
 }
 
@@ -172,12 +218,6 @@ fn check_entries(
         violations.push(format!(
             "user {user}: entries sum to {running} but the balance is {}",
             account.balance
-        ));
-    }
-    if account.reserved > account.balance {
-        violations.push(format!(
-            "user {user}: {} reserved exceeds the balance {}",
-            account.reserved, account.balance
         ));
     }
 }

@@ -94,7 +94,6 @@ batch_trees!(
     picked_me,
     accounts,
     ledger,
-    reservations,
     charges,
     user_charges,
     pending_charges,

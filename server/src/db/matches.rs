@@ -3,13 +3,12 @@
 
 use super::error::key_text;
 use super::idempotency::{self, KeyedRequest, SavedOutcome};
-use super::points::{self, EntryKind, LedgerTx, Reservation};
+use super::points::{EntryKind, LedgerTx};
 use super::users::{read_in, UserRecord};
 use super::{
     abort, decode, encode, now_ms, pair_key, pair_second, Db, DbError, DbResult, TxResult,
 };
 use serde::{Deserialize, Serialize};
-use sled::transaction::TransactionalTree;
 use std::sync::atomic::Ordering;
 use storage::events::Features;
 use storage::options::MatchOptions;
@@ -71,55 +70,42 @@ pub struct Proposal {
 
 /// How a match is paid for.
 pub struct Spend {
-    pub reservation: Reservation,
+    /// The price, taken from the balance with the match.
+    pub price: u64,
     /// Given back at once (the important-option surcharge when nobody passed it).
     pub refund: u64,
     /// The `Idempotency-Key` to save the outcome under.
     pub idempotency: Option<KeyedRequest>,
 }
 
-/// Turns the reservation into a `MATCH` entry (and a `REFUND`); returns the balance after.
-fn charge_in(
-    ledger: &LedgerTx<'_>,
-    reservations: &TransactionalTree,
-    spend: &Spend,
-    match_id: u64,
-) -> TxResult<u64> {
-    let reservation = &spend.reservation;
-    let corrupt = |what: &str| {
+/// Takes the price as a `MATCH` entry (and gives the refund back as a `REFUND`); returns the
+/// balance after. Aborts with `InsufficientPoints` when the balance no longer covers it (an
+/// operator's correction may have taken points while the matcher was asked).
+fn charge_in(ledger: &LedgerTx<'_>, user: UserId, spend: &Spend, match_id: u64) -> TxResult<u64> {
+    let out_of_range = || {
         abort(DbError::Corrupt(format!(
-            "reservation {}: {what}",
-            reservation.id
+            "match {match_id}: amount out of range"
         )))
     };
-    if reservations.get(reservation.id.to_be_bytes())?.is_none() {
-        return Err(corrupt("vanished before it was spent"));
-    }
-    points::release_in(ledger.accounts, reservations, reservation.id)?;
-    let price = i64::try_from(reservation.amount).map_err(|_| corrupt("price out of range"))?;
-    let gone = || {
-        DbError::Corrupt(format!(
-            "the price reserved by {} could not be spent",
-            reservation.id
-        ))
-    };
+    let price = i64::try_from(spend.price).map_err(|_| out_of_range())?;
     let (_, mut account) = ledger.post(
-        reservation.user,
+        user,
         EntryKind::Match,
         -price,
         match_id.to_string(),
         None,
-        gone,
+        || DbError::InsufficientPoints,
     )?;
     if spend.refund > 0 {
-        let refund = i64::try_from(spend.refund).map_err(|_| corrupt("refund out of range"))?;
+        let refund = i64::try_from(spend.refund).map_err(|_| out_of_range())?;
+        let overflow = || DbError::Corrupt(format!("match {match_id}: the refund overflows"));
         (_, account) = ledger.post(
-            reservation.user,
+            user,
             EntryKind::Refund,
             refund,
             match_id.to_string(),
             None,
-            gone,
+            overflow,
         )?;
     }
     Ok(account.balance)
@@ -143,10 +129,12 @@ impl Db {
         Ok(partners)
     }
 
-    /// Records a match of `requester` with `candidate` and turns the reservation into a
-    /// `MATCH` spend (plus a `REFUND` when `spend.refund` > 0), in one transaction. The outcome
-    /// is saved under the idempotency key in the same transaction. Refused (nothing written)
-    /// when the candidate is no longer pickable or the pair already exists.
+    /// Records a match of `requester` with `candidate` and spends its price (a `MATCH` entry,
+    /// plus a `REFUND` when `spend.refund` > 0), in one transaction and so one commit: the
+    /// match and its charge are on disk together or not at all. The outcome is saved under
+    /// the idempotency key in the same transaction. Refused (nothing written) when the
+    /// candidate is no longer pickable or the pair already exists; `InsufficientPoints`
+    /// (nothing written) when the balance no longer covers the price.
     pub async fn record_match(&self, proposal: Proposal, spend: Spend) -> DbResult<RecordOutcome> {
         let id = self.generate_id()?;
         let counters = self.counters.clone();
@@ -158,8 +146,7 @@ impl Db {
         self.write_then(
             move |tx| {
                 let (users, matches, user_matches) = (tx.users, tx.matches, tx.user_matches);
-                let (partners, picked_me, reservations) =
-                    (tx.partners, tx.picked_me, tx.reservations);
+                let (partners, picked_me) = (tx.partners, tx.picked_me);
                 let (accounts, ledger, replies) = (tx.accounts, tx.ledger, tx.match_replies);
                 let (requester, candidate) = (proposal.requester, proposal.candidate);
                 let me = read_in(users, requester)?
@@ -172,14 +159,13 @@ impl Db {
                 if partners.get(pair_key(requester.0, candidate.0))?.is_some() {
                     return Ok(Err(Rejected::AlreadyPaired));
                 }
-                let price = spend.reservation.amount;
-                let balance = charge_in(&LedgerTx { accounts, ledger }, reservations, &spend, id)?;
+                let balance = charge_in(&LedgerTx { accounts, ledger }, requester, &spend, id)?;
                 let record = MatchRecord {
                     id,
                     requester,
                     partner: candidate,
                     at_ms: now_ms(),
-                    price,
+                    price: spend.price,
                     refunded: spend.refund,
                     important_applied: proposal.important_applied,
                     options: proposal.options.clone(),

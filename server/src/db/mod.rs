@@ -114,7 +114,6 @@ pub struct Db {
     picked_me: sled::Tree,
     accounts: sled::Tree,
     ledger: sled::Tree,
-    reservations: sled::Tree,
     charges: sled::Tree,
     user_charges: sled::Tree,
     pending_charges: sled::Tree,
@@ -180,7 +179,6 @@ impl Db {
             picked_me: db.open_tree("picked_me")?,
             accounts: db.open_tree("accounts")?,
             ledger: db.open_tree("ledger")?,
-            reservations: db.open_tree("reservations")?,
             charges: db.open_tree("charges")?,
             user_charges: db.open_tree("user_charges")?,
             pending_charges: db.open_tree("pending_charges")?,
@@ -218,6 +216,9 @@ impl Db {
         };
         // Saved match replies of the format before typed replies: a day's worth at most.
         this.db.drop_tree("idempotency")?;
+        // Points held for matches in flight, before a match and its charge shared one commit:
+        // left only by a crash, and never taken from a balance, so dropping them releases them.
+        this.db.drop_tree("reservations")?;
         Writer::start(&mut this, jobs)
             .map_err(|e| DbError::Corrupt(format!("start the writer thread: {e}")))?;
         this.seed_counters()?;

@@ -1,9 +1,8 @@
 //! The points ledger: per user a balance and append-only entries, changed together in one
-//! transaction; match prices are first reserved (held apart, not an entry), then spent or
-//! released.
+//! transaction. A match's price is spent in the transaction that records the match.
 
 use super::ops_audit::{self, Actor, OpsAction};
-use super::{abort, decode, encode, key_id, now_ms, pair_key, Db, DbError, DbResult, TxResult};
+use super::{abort, decode, encode, now_ms, pair_key, Db, DbError, DbResult, TxResult};
 use serde::{Deserialize, Serialize};
 use sled::transaction::TransactionalTree;
 use storage::UserId;
@@ -13,25 +12,11 @@ pub const MAX_PAGE: usize = 100;
 /// The largest single operator correction, either way.
 pub const MAX_ADJUST: i64 = 1_000_000;
 
-/// A user's points. `reserved` is held for matches in flight: spendable is balance − reserved.
+/// A user's points. (Records written before a match and its charge shared one commit also
+/// hold `reserved`: ignored, since it was never taken from the balance.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PointsAccount {
     pub balance: u64,
-    pub reserved: u64,
-}
-
-impl PointsAccount {
-    /// What `user` may still spend: balance − reserved. Reserved never exceeds the balance (a
-    /// reservation takes only available points, and [`LedgerTx::post`] never takes the
-    /// balance below what is reserved); a record that breaks this is reported, not wrapped.
-    pub fn available(&self, user: UserId) -> DbResult<u64> {
-        self.balance.checked_sub(self.reserved).ok_or_else(|| {
-            DbError::Corrupt(format!(
-                "user {user} has {} reserved, more than the balance {}",
-                self.reserved, self.balance
-            ))
-        })
-    }
 }
 
 /// `CHARGE` (+, approved charge), `ADJUST` (±, operator), `MATCH` (−, a price), `REFUND` (+),
@@ -59,15 +44,6 @@ pub struct LedgerEntry {
     pub reason: Option<String>,
 }
 
-/// Points held for one match request in flight.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reservation {
-    pub id: u64,
-    pub user: UserId,
-    pub amount: u64,
-    pub at_ms: i64,
-}
-
 pub fn account_in(accounts: &TransactionalTree, user: UserId) -> TxResult<PointsAccount> {
     let key = user.to_be_bytes();
     match accounts.get(key)? {
@@ -84,7 +60,7 @@ pub struct LedgerTx<'a> {
 
 impl LedgerTx<'_> {
     /// Moves `user`'s balance by `amount` and appends the entry; aborts with `negative` if the
-    /// balance would drop below what is reserved (so below zero, too).
+    /// balance would drop below zero.
     pub fn post(
         &self,
         user: UserId,
@@ -96,10 +72,7 @@ impl LedgerTx<'_> {
     ) -> TxResult<(LedgerEntry, PointsAccount)> {
         let mut account = account_in(self.accounts, user)?;
         let balance = i128::from(account.balance) + i128::from(amount);
-        if balance < i128::from(account.reserved) {
-            return Err(abort(negative()));
-        }
-        account.balance = u64::try_from(balance).expect("non-negative, checked above");
+        account.balance = u64::try_from(balance).map_err(|_| abort(negative()))?;
         let entry = LedgerEntry {
             id: self.ledger.generate_id()?,
             kind,
@@ -148,52 +121,7 @@ impl Db {
         Ok(entries)
     }
 
-    /// Holds `amount` of `user`'s points for a match in flight; 402 when they lack them.
-    pub async fn reserve(&self, user: UserId, amount: u64) -> DbResult<Reservation> {
-        let reservation = Reservation {
-            id: self.generate_id()?,
-            user,
-            amount,
-            at_ms: now_ms(),
-        };
-        let record = encode(&reservation);
-        self.write(move |tx| {
-            let mut account = account_in(tx.accounts, user)?;
-            if account.available(user).map_err(abort)? < amount {
-                return Err(abort(DbError::InsufficientPoints));
-            }
-            account.reserved += amount;
-            tx.accounts.insert(&user.to_be_bytes(), encode(&account))?;
-            tx.reservations
-                .insert(&reservation.id.to_be_bytes(), record.clone())?;
-            Ok(())
-        })
-        .await?;
-        Ok(reservation)
-    }
-
-    /// Gives a reservation back untouched (no candidate, matcher error or timeout).
-    pub async fn release(&self, reservation: &Reservation) -> DbResult<()> {
-        let id = reservation.id;
-        self.write(move |tx| release_in(tx.accounts, tx.reservations, id))
-            .await
-    }
-
-    /// Releases every reservation: at start-up, any left over belonged to a crashed process.
-    pub async fn release_all_reservations(&self) -> DbResult<usize> {
-        let mut released = 0;
-        for item in self.reservations.iter() {
-            let (key, _) = item?;
-            let id = key_id("reservations", &key)?;
-            self.write(move |tx| release_in(tx.accounts, tx.reservations, id))
-                .await?;
-            released += 1;
-        }
-        Ok(released)
-    }
-
-    /// An operator's correction; refused (422) if the balance would fall below zero (or below
-    /// what is reserved for matches in flight).
+    /// An operator's correction; refused (422) if the balance would fall below zero.
     pub async fn adjust_points(
         &self,
         user: UserId,
@@ -228,29 +156,4 @@ impl Db {
             .await?;
         Ok(account)
     }
-}
-
-/// Releases reservation `id` if it still exists.
-pub fn release_in(
-    accounts: &TransactionalTree,
-    reservations: &TransactionalTree,
-    id: u64,
-) -> TxResult<()> {
-    let key = id.to_be_bytes();
-    let Some(bytes) = reservations.remove(&key)? else {
-        return Ok(());
-    };
-    let reservation: Reservation = decode("reservations", &key, &bytes).map_err(abort)?;
-    let mut account = account_in(accounts, reservation.user)?;
-    account.reserved = account
-        .reserved
-        .checked_sub(reservation.amount)
-        .ok_or_else(|| {
-            abort(DbError::Corrupt(format!(
-                "reservation {id} exceeds the reserved total of user {}",
-                reservation.user
-            )))
-        })?;
-    accounts.insert(&reservation.user.to_be_bytes(), encode(&account))?;
-    Ok(())
 }

@@ -1,8 +1,10 @@
-//! The match workflow: an `Idempotency-Key` answered again, or reserve the price → ask the
-//! matcher → record the match and spend, or release. It runs as a task of its own that holds
-//! the user's lock until the end, so a client that gives up (a phone that times out while
-//! the matcher is slow) cannot leave a price reserved, a lock let go early, or a key without
-//! its answer: the request finishes the same whether anyone still waits for it or not.
+//! The match workflow: an `Idempotency-Key` answered again, or check the balance → ask the
+//! matcher → record the match and spend its price in one commit. Nothing is written before
+//! the matcher answers, so a failure or a crash on the way charges nothing and leaves nothing
+//! to undo. It runs as a task of its own that holds the user's lock until the end, so a
+//! client that gives up (a phone that times out while the matcher is slow) cannot leave a
+//! lock let go early or a key without its answer: the request finishes the same whether
+//! anyone still waits for it or not.
 
 mod user_locks;
 
@@ -10,7 +12,6 @@ use crate::broker::matcher::{self, AskError};
 use crate::config::Config;
 use crate::db::idempotency::{KeyedRequest, Refusal, SavedOutcome};
 use crate::db::matches::{MatchRecord, Proposal, Spend};
-use crate::db::points::Reservation;
 use crate::db::users::UserRecord;
 use crate::db::{Db, DbError};
 use crate::domain::pricing;
@@ -97,7 +98,7 @@ struct Inner {
 }
 
 /// Runs one stage of a match and records its time in `match_stage_seconds{stage}`, so a slow
-/// match shows where it waited (its lock, the reservation, the matcher, the record).
+/// match shows where it waited (its lock, the matcher, the record).
 async fn timed<T>(stage: &'static str, work: impl Future<Output = T>) -> T {
     let started = Instant::now();
     let output = work.await;
@@ -182,8 +183,7 @@ impl Inner {
         }))
     }
 
-    /// Checks the limit and the balance, reserves the price while asking the matcher, and
-    /// proposes; releases the reservation when no match was recorded.
+    /// Checks the limit and the balance, asks the matcher, and proposes.
     async fn attempt(&self, ask: &Ask) -> MatchResult {
         let me = &ask.me;
         let profile = me
@@ -197,9 +197,10 @@ impl Inner {
         let discount = self.db.active_discount(crate::db::now_ms())?;
         let discount = discount.map(|d| d.percent);
         let price = pricing::price(&self.config, &ask.options, discount).charged;
-        // Also checked here so that a student without points costs no matcher query; the
-        // reservation checks again, atomically.
-        if self.db.account(me.id)?.available(me.id)? < price {
+        // Checked here so that a student without points costs no matcher query; recording
+        // checks again, in the transaction that spends (the user's lock keeps their own
+        // matches apart, but an operator's correction may come between).
+        if self.db.account(me.id)?.balance < price {
             return Err(MatchError::Refused(Refusal::InsufficientPoints));
         }
         let request = MatchRequest {
@@ -210,24 +211,12 @@ impl Inner {
             exclude: self.db.partners_of(me.id)?,
             seed: rand::rng().next_u64(),
         };
-        // The reservation and the first question run together: asking changes nothing, and
-        // the spend waits for the reservation to be on disk. A crash leaves the reservation on
-        // disk (released at the next start, reported by the audit until then) or not at all;
-        // either way nothing is charged.
-        let (reservation, first) = tokio::join!(
-            timed("reserve", self.db.reserve(me.id, price)),
-            self.ask(&request),
-        );
-        let reservation = reservation?;
-        let outcome = self
-            .propose(ask, &reservation, request, first, discount)
-            .await;
-        if outcome.is_err() {
-            if let Err(e) = self.db.release(&reservation).await {
-                tracing::error!(error = %format!("{e:#}"), reservation = reservation.id, "release failed; the next start releases it");
-            }
-        }
-        outcome
+        // One commit per match: the price is spent in the transaction that records it, not
+        // held in one of its own first. Holding it cost every match a second commit (writer
+        // time, and latency whenever it outlasted the matcher's answer) to guard against
+        // what the record's own balance check catches.
+        let first = self.ask(&request).await;
+        self.propose(ask, price, request, first, discount).await
     }
 
     /// One question to the matcher: a candidate and whether the important option applied.
@@ -263,7 +252,7 @@ impl Inner {
     async fn propose(
         &self,
         ask: &Ask,
-        reservation: &Reservation,
+        price: u64,
         mut request: MatchRequest,
         first: Result<(UserId, bool), MatchError>,
         discount: Option<u8>,
@@ -278,7 +267,7 @@ impl Inner {
                 important_applied,
             };
             let spend = Spend {
-                reservation: reservation.clone(),
+                price,
                 refund: pricing::refund(&self.config, &ask.options, important_applied, discount),
                 idempotency: ask.keyed.clone(),
             };

@@ -38,11 +38,8 @@ pub async fn set_role(
     }))
 }
 
-/// `GET /api/admin/audit`: the same check as `comatching-server audit`, on live data
-/// (reservations younger than twice the match timeout are matches in flight).
+/// `GET /api/admin/audit`: the same check as `comatching-server audit`, on live data.
 #[utoipa::path(get, path = "/api/admin/audit", tag = "admin", security(("session" = [])), responses((status = 200, body = AuditReport)))]
 pub async fn audit(State(state): State<AppState>, _admin: Admin) -> ApiResult<Json<AuditReport>> {
-    let in_flight_ms =
-        i64::try_from(state.config.match_timeout_ms.saturating_mul(2)).unwrap_or(i64::MAX);
-    Ok(Json(state.db.audit(Some(in_flight_ms + 5_000))?))
+    Ok(Json(state.db.audit()?))
 }

@@ -40,8 +40,8 @@ pub async fn quote(
     }))
 }
 
-/// `POST /api/matches`: the matchmaker reserves the price, asks the matcher, and spends or
-/// releases, to the end even if this client leaves. A repeated `Idempotency-Key` answers the
+/// `POST /api/matches`: the matchmaker asks the matcher, then records the match and spends
+/// its price in one commit, to the end even if this client leaves. A repeated `Idempotency-Key` answers the
 /// first reply again and charges nothing.
 #[utoipa::path(post, path = "/api/matches", tag = "matches", security(("session" = [])), request_body = MatchBody, params(("Idempotency-Key" = Option<String>, Header, description = "1 to 64 visible characters; a repeat answers the first reply again")), responses((status = 201, body = MatchCreated), (status = 503, body = ErrorBody, description = "MATCHER_UNAVAILABLE: nothing was charged")))]
 pub async fn create(
