@@ -4,7 +4,7 @@
 //! `scripts/bench.sh`.
 
 use comatching_tests::nats::free_port;
-use comatching_tests::process::{create_admin, matcher_args, server_args, Proc};
+use comatching_tests::process::{self, create_admin, matcher_args, server_args, Proc};
 use comatching_tests::NatsServer;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -13,6 +13,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
+
+/// A KiB figure of the running server; it is alive for the whole bench.
+fn status_kib(pid: u32, field: &str) -> u64 {
+    process::status_kib(pid, field).expect("the server's /proc status")
+}
 
 const DEMO_USERS: usize = 2_000;
 /// Matched pairs chatting; each person has [`TABS`] sockets open: 1,000 in all.
@@ -166,12 +171,6 @@ async fn send_paced(mut sink: Sink, match_id: String, start: Instant, offset: Du
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 * p) as usize).min(sorted.len() - 1);
     sorted[index].as_secs_f64() * 1e3
-}
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with(field)).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
 #[tokio::main]

@@ -108,9 +108,25 @@ impl Drop for Proc {
 /// Flags for a `comatching-server` process on loopback, plus `extra`.
 /// Resident memory of process `pid` in KiB, from `/proc`.
 pub fn resident_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// A KiB figure of process `pid` from `/proc/<pid>/status`: `VmRSS:` (resident now) or
+/// `VmHWM:` (the most it was ever resident: its peak through a whole run, read at the end).
+pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The CPU time process `pid` has used so far, user and system, in clock ticks
+/// (`/proc/<pid>/stat`; see `getconf CLK_TCK`, 100 a second on Linux).
+pub fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let (user, system) = (fields.get(11)?, fields.get(12)?);
+    Some(user.parse::<u64>().ok()? + system.parse::<u64>().ok()?)
 }
 
 /// Makes an admin account in the (stopped) server's `data_dir` with `comatching-server admin
