@@ -3,7 +3,10 @@
 //! The file, not the consumer, is the record of progress: at every (re)start the consumer is
 //! created to begin right after the file's last sequence, so a restart reads only what is new
 //! and a missing file rebuilds from the start. Messages are applied in batches; a batch is
-//! acknowledged only after the change log record that holds it is durable.
+//! acknowledged only after the change log record that holds it is durable, with one ack for
+//! the whole batch (`AckPolicy::All`: acking a message acks every one before it). An ack per
+//! message sent the broker as many messages back as it had delivered, each one a change of
+//! the consumer's state for it to keep.
 
 use crate::store::TableStore;
 use anyhow::Context;
@@ -131,7 +134,7 @@ async fn recreate_consumer(
         .create_consumer(pull::Config {
             durable_name: Some(name.to_owned()),
             deliver_policy,
-            ack_policy: AckPolicy::Explicit,
+            ack_policy: AckPolicy::All,
             ack_wait: ACK_WAIT,
             max_ack_pending: MAX_ACK_PENDING,
             ..Default::default()
@@ -170,11 +173,10 @@ async fn apply_batch(store: &Arc<TableStore>, batch: &[jetstream::Message]) -> a
     tokio::task::spawn_blocking(move || writer.persist(&events, last_sequence))
         .await
         .context("persist task")??;
-    for message in batch {
-        if let Err(e) = message.ack().await {
-            // Redelivery is harmless: the version check ignores what the table already has.
-            tracing::warn!(error = %e, "ack failed; the message will be redelivered");
-        }
+    let last = batch.last().expect("a batch has a message");
+    if let Err(e) = last.ack().await {
+        // Redelivery is harmless: the version check ignores what the table already has.
+        tracing::warn!(error = %e, "ack failed; the batch will be redelivered");
     }
     Ok(pending)
 }
