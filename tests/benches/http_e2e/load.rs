@@ -107,8 +107,9 @@ pub async fn me_rate(base: &str, me: reqwest::Client) -> f64 {
     served.load(Ordering::Relaxed) as f64 / PHASE.as_secs_f64()
 }
 
-/// One match request; panics unless it is a match.
-async fn request_match(base: &str, student: &reqwest::Client) {
+/// One match request: true for a match, false for a 503 (the server shed it as `OVERLOADED`,
+/// or no matcher answered in time: nothing charged either way); panics on anything else.
+async fn request_match(base: &str, student: &reqwest::Client) -> bool {
     let response = student
         .post(format!("{base}/api/matches"))
         .json(&json!({"options": {"mbti": "EN", "age": "OLDER"}}))
@@ -117,13 +118,45 @@ async fn request_match(base: &str, student: &reqwest::Client) {
         .unwrap();
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
-    assert_eq!(status, 201, "{body}");
+    assert!(status == 201 || status == 503, "{status}: {body}");
+    status == 201
+}
+
+/// The latencies of the matches of a phase, sorted, and how many requests were answered 503.
+pub struct Outcomes {
+    pub latencies: Vec<Duration>,
+    pub unavailable: usize,
+}
+
+impl Outcomes {
+    fn of(results: impl IntoIterator<Item = (bool, Duration)>) -> Self {
+        let (mut latencies, mut unavailable) = (Vec::new(), 0);
+        for (matched, latency) in results {
+            if matched {
+                latencies.push(latency);
+            } else {
+                unavailable += 1;
+            }
+        }
+        assert!(!latencies.is_empty(), "not one match in the phase");
+        latencies.sort();
+        Self {
+            latencies,
+            unavailable,
+        }
+    }
+
+    /// The latency at `percent` of the matches, in ms.
+    pub fn percentile_ms(&self, percent: usize) -> f64 {
+        let at = self.latencies.len() * percent / 100;
+        self.latencies[at.min(self.latencies.len() - 1)].as_secs_f64() * 1_000.0
+    }
 }
 
 /// [`MATCH_CLIENTS`] clients asking back to back for [`PHASE`], each through its own share
 /// of the students in turn (so no student has two requests at once): the most the system
-/// does. Every latency, sorted.
-pub async fn closed_loop(base: &str, students: &[Student]) -> Vec<Duration> {
+/// does.
+pub async fn closed_loop(base: &str, students: &[Student]) -> Outcomes {
     assert!(students.len() >= MATCH_CLIENTS, "a student per client");
     let until = Instant::now() + PHASE;
     let latencies = join_all((0..MATCH_CLIENTS).map(|client| async move {
@@ -138,25 +171,23 @@ pub async fn closed_loop(base: &str, students: &[Student]) -> Vec<Duration> {
                 break;
             }
             let start = Instant::now();
-            request_match(base, &student.http).await;
-            times.push(start.elapsed());
+            let matched = request_match(base, &student.http).await;
+            times.push((matched, start.elapsed()));
         }
         times
     }))
     .await;
-    let mut all: Vec<Duration> = latencies.into_iter().flatten().collect();
-    all.sort();
-    all
+    Outcomes::of(latencies.into_iter().flatten())
 }
 
 /// Requests sent on a fixed schedule of [`PACED_RATE`] a second for [`PHASE`], whatever the
 /// replies do (open loop), round-robin over the students. Each latency counts from the
-/// scheduled send time, so a stall is not hidden by sending later. Sorted.
+/// scheduled send time, so a stall is not hidden by sending later.
 ///
 /// A thread keeps the schedule: tokio's timer has millisecond resolution, so a request due
 /// 0.1 ms from now would leave up to a millisecond late, and the lateness would count as the
 /// system's latency. The thread sleeps with the OS's resolution (tens of microseconds).
-pub async fn paced(base: &str, students: &[Student]) -> Vec<Duration> {
+pub async fn paced(base: &str, students: &[Student]) -> Outcomes {
     let total = (PHASE.as_secs_f64() * f64::from(PACED_RATE)) as usize;
     let interval = Duration::from_secs(1) / PACED_RATE;
     let runtime = tokio::runtime::Handle::current();
@@ -173,8 +204,8 @@ pub async fn paced(base: &str, students: &[Student]) -> Vec<Duration> {
             }
             let (student, base) = (clients[i % clients.len()].clone(), base.clone());
             runtime.spawn(async move {
-                request_match(&base, &student).await;
-                due.elapsed()
+                let matched = request_match(&base, &student).await;
+                (matched, due.elapsed())
             })
         };
         (0..total).map(send).collect::<Vec<_>>()
@@ -182,13 +213,8 @@ pub async fn paced(base: &str, students: &[Student]) -> Vec<Duration> {
     let requests = tokio::task::spawn_blocking(move || pacer.join().expect("the pacer"))
         .await
         .expect("the pacer's join");
-    let mut all: Vec<Duration> = join_all(requests)
-        .await
-        .into_iter()
-        .map(|latency| latency.expect("a request task"))
-        .collect();
-    all.sort();
-    all
+    let results = join_all(requests).await;
+    Outcomes::of(results.into_iter().map(|r| r.expect("a request task")))
 }
 
 /// `student`'s profile with another major: a change the matcher must apply.

@@ -268,46 +268,22 @@ async fn run(layout: Layout) -> Run {
 /// The closed loop and the paced run, with the server's stage timings of the paced one.
 async fn matches(system: &System, run: &mut Run, closed: &[Student], steady: &[Student]) {
     let base = system.base.as_str();
-    let ms = |d: Duration| d.as_secs_f64() * 1_000.0;
-    let fastest = load::closed_loop(base, closed).await;
-    let (p50, p99) = (
-        fastest[fastest.len() / 2],
-        fastest[fastest.len() * 99 / 100],
-    );
     let clients = load::MATCH_CLIENTS;
-    let rate = fastest.len() as f64 / load::PHASE.as_secs_f64();
-    run.add(
-        format!("POST /api/matches, {clients} clients closed loop, matches/s"),
-        rate,
-        0,
-    );
-    run.add(
-        format!("POST /api/matches, {clients} clients closed loop, p50 ms"),
-        ms(p50),
-        2,
-    );
-    run.add(
-        format!("POST /api/matches, {clients} clients closed loop, p99 ms"),
-        ms(p99),
-        2,
-    );
+    let fastest = load::closed_loop(base, closed).await;
+    let rate = fastest.latencies.len() as f64 / load::PHASE.as_secs_f64();
+    let phase = format!("POST /api/matches, {clients} clients closed loop");
+    run.add(format!("{phase}, matches/s"), rate, 0);
+    add_latencies(run, &phase, &fastest);
     let before = probes::metrics_text(&system.server_metrics).await;
     let scoring_before = probes::metrics_text(&system.matcher_metrics).await;
     let paced = load::paced(base, steady).await;
     let after = probes::metrics_text(&system.server_metrics).await;
     let scoring_after = probes::metrics_text(&system.matcher_metrics).await;
-    let (p50, p99) = (paced[paced.len() / 2], paced[paced.len() * 99 / 100]);
-    let rate = load::PACED_RATE;
-    run.add(
-        format!("POST /api/matches paced at {rate}/s, p50 ms (from the scheduled send)"),
-        ms(p50),
-        2,
+    let phase = format!(
+        "POST /api/matches paced at {}/s (latency from the scheduled send)",
+        load::PACED_RATE
     );
-    run.add(
-        format!("POST /api/matches paced at {rate}/s, p99 ms (from the scheduled send)"),
-        ms(p99),
-        2,
-    );
+    add_latencies(run, &phase, &paced);
     let stage = |text: &str, name: &str| {
         probes::histogram(
             text,
@@ -353,6 +329,18 @@ async fn matches(system: &System, run: &mut Run, closed: &[Student], steady: &[S
         labels::FLOOR_SCORING,
         probes::mean_ms(scoring(&scoring_before), scoring(&scoring_after)),
         2,
+    );
+}
+
+/// A phase's p50 and p99 and how many of its requests were answered 503 instead.
+fn add_latencies(run: &mut Run, phase: &str, outcomes: &load::Outcomes) {
+    run.add(format!("{phase}, p50 ms"), outcomes.percentile_ms(50), 2);
+    run.add(format!("{phase}, p99 ms"), outcomes.percentile_ms(99), 2);
+    let unavailable = outcomes.unavailable as f64;
+    run.add(
+        format!("{phase}, answered 503 (nothing charged)"),
+        unavailable,
+        0,
     );
 }
 
