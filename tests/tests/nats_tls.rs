@@ -1,8 +1,11 @@
 //! The matcher link as deployed: nats-server on deploy/nats-server.conf with TLS and one user
-//! per service. The server and matcher work through it; the matcher cannot publish profile
-//! events nor read the server's replies; anonymous and plain-text clients are refused.
+//! per service. The server and matcher work through it, the server's backups go into the
+//! object store and `restore --from-nats` brings one back with the server's credentials; the
+//! matcher cannot publish profile events nor read the server's replies; anonymous and
+//! plain-text clients are refused.
 
 use comatching_tests::pki::TestCa;
+use comatching_tests::process::Proc;
 use comatching_tests::{profile, wait_until, ApiClient, NatsServer};
 use futures::StreamExt;
 use std::path::Path;
@@ -46,6 +49,8 @@ async fn server_and_matcher_work_through_the_deployed_config_and_nobody_else_get
     let mut server_config = comatching_server::Config::new(&dir.path().join("server"), "unused");
     server_config.nats = credentials(&nats, "comatching-server", "server-secret", &ca.ca_file());
     server_config.price_base = 0;
+    server_config.backup.every_secs = 1;
+    server_config.backup.keep = 1;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop_server, server_stopped) = oneshot::channel::<()>();
@@ -147,7 +152,7 @@ async fn server_and_matcher_work_through_the_deployed_config_and_nobody_else_get
         .connect(as_matcher.nats_url.as_str())
         .await
         .expect("the server's credentials connect");
-    let mut stream = async_nats::jetstream::new(server_client)
+    let mut stream = async_nats::jetstream::new(server_client.clone())
         .get_stream("USERS")
         .await
         .unwrap();
@@ -156,6 +161,20 @@ async fn server_and_matcher_work_through_the_deployed_config_and_nobody_else_get
         3,
         "only the three profiles' events are in USERS"
     );
+
+    // The server's backups reach the cluster, and one comes back with its credentials.
+    let report = restore_from_nats(&nats, &ca.ca_file(), &dir.path().join("restored")).await;
+    let restored = report
+        .split_whitespace()
+        .find(|word| word.starts_with("backup-"))
+        .unwrap_or_else(|| panic!("no backup named: {report}"))
+        .to_owned();
+    // With one backup kept, the next one replaces it: the server may prune the bucket.
+    wait_until("a newer backup, the older pruned", DEADLINE, || async {
+        let names = backup_names(&server_client).await;
+        (names.len() == 1 && names[0] > restored).then_some(())
+    })
+    .await;
 
     // No credentials, or no TLS: refused.
     let anonymous = async_nats::ConnectOptions::new()
@@ -174,4 +193,57 @@ async fn server_and_matcher_work_through_the_deployed_config_and_nobody_else_get
     let _ = stop_server.send(());
     matcher.await.unwrap().unwrap();
     server.await.unwrap().unwrap();
+}
+
+/// Runs `comatching-server restore --from-nats` with the server's credentials into `target`
+/// until a backup is there to restore; its report.
+async fn restore_from_nats(nats: &NatsServer, ca: &Path, target: &Path) -> String {
+    let url = nats.url().replace("nats://", "tls://");
+    let (ca, target) = (ca.display().to_string(), target.display().to_string());
+    let args = [
+        "restore",
+        "--from-nats",
+        "--nats-url",
+        &url,
+        "--nats-user",
+        "comatching-server",
+        "--nats-password",
+        "server-secret",
+        "--nats-ca",
+        &ca,
+        "--data-dir",
+        &target,
+    ]
+    .map(str::to_owned);
+    let started = std::time::Instant::now();
+    loop {
+        let _ = std::fs::remove_dir_all(&target);
+        let (ok, report) = Proc::run("comatching-server", &args, "");
+        if ok {
+            return report;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "no backup came back from the cluster: {report}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The backups in the cluster's bucket, as the server's credentials list them.
+async fn backup_names(client: &async_nats::Client) -> Vec<String> {
+    let js = async_nats::jetstream::new(client.clone());
+    let bucket = js
+        .get_object_store("comatching-backups")
+        .await
+        .expect("the bucket");
+    let mut list = bucket.list().await.expect("list the bucket");
+    let mut names = Vec::new();
+    while let Some(info) = list.next().await {
+        let info = info.expect("an entry of the bucket");
+        if !info.deleted {
+            names.push(info.name);
+        }
+    }
+    names
 }
