@@ -6,7 +6,7 @@ use crate::engine::Engine;
 use anyhow::Context;
 use futures::StreamExt;
 use std::sync::Arc;
-use storage::broker::{MATCH_QUEUE_GROUP, MATCH_SUBJECT};
+use storage::broker::{MATCH_ALL_SUBJECT, MATCH_QUEUE_GROUP, MATCH_SUBJECT};
 use storage::codec;
 use tokio::sync::{watch, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -28,10 +28,30 @@ pub async fn run(
         ready = caught_up.wait_for(|&ready| ready) => if ready.is_err() { return Ok(()) },
         () = cancel.cancelled() => return Ok(()),
     }
-    let mut requests = client
+    let mut shared = client
         .queue_subscribe(MATCH_SUBJECT, MATCH_QUEUE_GROUP.to_owned())
         .await
         .context("subscribe to match requests")?;
+    // Retries the server sends to every matcher (the first answer wins).
+    let mut retries = client
+        .subscribe(MATCH_ALL_SUBJECT)
+        .await
+        .context("subscribe to retried match requests")?;
+    serve(&client, &engine, &mut shared, &mut retries, &cancel).await?;
+    shared.unsubscribe().await.ok();
+    retries.unsubscribe().await.ok();
+    Ok(())
+}
+
+/// Answers requests from both subscriptions until cancelled or they end.
+async fn serve(
+    client: &async_nats::Client,
+    engine: &Arc<Engine>,
+    shared: &mut async_nats::Subscriber,
+    retries: &mut async_nats::Subscriber,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    let mut requests = futures::stream::select(shared, retries);
     tracing::info!("serving match requests");
     let permits = Arc::new(Semaphore::new(max_in_flight()));
     loop {
@@ -64,6 +84,5 @@ pub async fn run(
             }
         });
     }
-    requests.unsubscribe().await.ok();
     Ok(())
 }

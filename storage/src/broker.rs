@@ -12,6 +12,10 @@ pub const USERS_SUBJECTS: &str = "users.*";
 pub const MATCH_SUBJECT: &str = "comatching.match";
 /// The queue group that shares match requests among matcher instances.
 pub const MATCH_QUEUE_GROUP: &str = "matchers";
+/// A match request asked again after a timeout goes here: every matcher hears it (no queue
+/// group) and the first answer wins, so a matcher that stopped answering but still holds its
+/// place in the queue group cannot be picked for the second try too.
+pub const MATCH_ALL_SUBJECT: &str = "comatching.match.all";
 /// How long JetStream remembers a `Nats-Msg-Id` to drop a re-published event.
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 

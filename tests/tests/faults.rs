@@ -1,6 +1,8 @@
-//! Nothing lost, nothing twice: NATS outages and a matcher that is killed or loses its file.
+//! Nothing lost, nothing twice: NATS outages, a matcher that is killed or loses its file, and
+//! one of two matchers frozen.
 
-use comatching_tests::{profile, spawn_app, wait_until, ApiClient, TestApp};
+use comatching_tests::process::{matcher_args, Proc};
+use comatching_tests::{profile, spawn_app, spawn_app_with, wait_until, ApiClient, TestApp};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use storage::broker::USERS_STREAM;
@@ -140,5 +142,49 @@ async fn a_deleted_or_corrupted_file_is_rebuilt_to_the_same_table() {
     );
     app.start_matcher().await;
     assert_eq!(rows(&app.wait_matcher_synced().await), original);
+    app.stop().await;
+}
+
+/// Two matchers, one frozen with SIGSTOP (it keeps its place in the queue group and never
+/// answers): every match still succeeds. One that went to the frozen matcher costs a timeout,
+/// then the server asks every matcher and the live one answers. (Asking the queue group again
+/// would pick the frozen one half the time: about one request in four would fail.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_matcher_costs_a_timeout_never_a_failed_match() {
+    const MATCHES: usize = 10;
+    let app = spawn_app_with(|config| config.match_timeout_ms = 500, false).await;
+    let me = app.client();
+    me.join("frozen", "MALE", "수학과").await;
+    for i in 0..MATCHES {
+        let partner = app.client();
+        partner
+            .join(&format!("partner{i}"), "FEMALE", "국문과")
+            .await;
+    }
+    app.fund(&me, 1_000 * MATCHES as u64).await;
+    app.wait_outbox_empty().await;
+    // Started after every profile is on the stream: each has them all once it serves.
+    let matchers: Vec<(Proc, std::path::PathBuf)> = ["m1", "m2"]
+        .iter()
+        .map(|name| {
+            let log = app.dir.path().join(format!("{name}.log"));
+            let args = matcher_args(&app.nats.url(), &app.dir.path().join(name), name, &[]);
+            (Proc::spawn("comatching-matcher", &args, &log), log)
+        })
+        .collect();
+    for (_, log) in &matchers {
+        wait_until("both matchers serving", DEADLINE, || async {
+            let text = std::fs::read_to_string(log).ok()?;
+            text.contains("serving match requests").then_some(())
+        })
+        .await;
+    }
+    matchers[0].0.signal("STOP");
+    for round in 0..MATCHES {
+        let reply = me.request_match().await;
+        assert_eq!(reply.status, 201, "match {round}: {}", reply.body);
+    }
+    matchers[0].0.signal("CONT");
+    app.assert_audit_passes();
     app.stop().await;
 }

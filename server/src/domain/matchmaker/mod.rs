@@ -8,7 +8,7 @@
 
 mod user_locks;
 
-use crate::broker::matcher::{self, AskError};
+use crate::broker::matcher::{self, AskError, Asked};
 use crate::config::Config;
 use crate::db::idempotency::{KeyedRequest, Refusal, SavedOutcome};
 use crate::db::matches::{MatchRecord, Proposal, Spend};
@@ -222,17 +222,20 @@ impl Inner {
     /// One question to the matcher: a candidate and whether the important option applied.
     async fn ask(&self, request: &MatchRequest) -> Result<(UserId, bool), MatchError> {
         let timeout = self.config.match_timeout();
-        let mut reply = timed("ask", matcher::ask(&self.nats, request, timeout)).await;
+        let first = matcher::ask(&self.nats, Asked::OneMatcher, request, timeout);
+        let mut reply = timed("ask", first).await;
         // A matcher that stopped answering (paused, or its machine gone before NATS noticed)
-        // still holds its place in the queue group: ask the group once more, which picks
-        // among the live ones again. Asking changes nothing, so twice is safe.
+        // still holds its place in the queue group, which could pick it again: ask every
+        // matcher once more and take the first answer. Asking changes nothing, so twice (and
+        // by several) is safe.
         if let Err(AskError::Timeout(_)) = reply {
             metrics::counter!("match_ask_retries_total").increment(1);
             tracing::warn!(
                 timeout_ms = timeout.as_millis() as u64,
                 "no matcher answered in time: asking once more"
             );
-            reply = timed("ask", matcher::ask(&self.nats, request, timeout)).await;
+            let every = matcher::ask(&self.nats, Asked::EveryMatcher, request, timeout);
+            reply = timed("ask", every).await;
         }
         match reply.map_err(unavailable)? {
             MatchReply::Matched {
