@@ -3,6 +3,7 @@
 //! to each open tab of both people) and the messages per second sustained. Run by
 //! `scripts/bench.sh`.
 
+use comatching_tests::load;
 use comatching_tests::nats::free_port;
 use comatching_tests::process::{self, create_admin, matcher_args, server_args, Proc};
 use comatching_tests::NatsServer;
@@ -39,13 +40,7 @@ async fn login(base: &str, email: &str, password: &str) -> Student {
         .cookie_store(true)
         .build()
         .unwrap();
-    let reply = http
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status(), 200, "login {email}");
+    let reply = load::log_in(&http, base, email, password).await;
     let cookie = reply.headers()["set-cookie"].to_str().unwrap();
     let cookie = cookie.split(';').next().unwrap().to_owned();
     Student { http, cookie }

@@ -65,3 +65,16 @@ pub async fn join(client: &Client, base: &str, email: &str, nickname: &str, dead
     .await;
     assert_eq!(status, 200, "consent");
 }
+
+/// Logs `client` in as `email`; panics unless it is 200. Returns the reply (its
+/// `set-cookie` is the session).
+pub async fn log_in(client: &Client, base: &str, email: &str, password: &str) -> reqwest::Response {
+    let reply = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("the login request");
+    assert_eq!(reply.status(), 200, "login {email}");
+    reply
+}

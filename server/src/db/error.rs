@@ -85,8 +85,8 @@ pub enum DbError {
         #[source]
         source: storage::codec::CodecError,
     },
-    /// Stored data that breaks an invariant the code keeps (a malformed key, a reservation
-    /// larger than the reserved total): a bug or a damaged file, never the client's doing.
+    /// Stored data that breaks an invariant the code keeps (a malformed key, a match indexed
+    /// but missing): a bug or a damaged file, never the client's doing.
     #[error("inconsistent data: {0}")]
     Corrupt(String),
     #[error("the writer thread has stopped")]

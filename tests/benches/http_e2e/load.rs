@@ -44,13 +44,7 @@ pub fn client() -> reqwest::Client {
 /// hour of idleness after which a session expires.
 pub async fn login(base: &str, email: &str, password: &str) -> reqwest::Client {
     let http = client();
-    let reply = http
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply.status(), 200, "login {email}");
+    comatching_tests::load::log_in(&http, base, email, password).await;
     http
 }
 
