@@ -119,16 +119,22 @@ impl Pass {
 }
 
 /// Publishes the oldest entries, up to [`WINDOW`] at once and one per user, deleting each on
-/// its PubAck; returns how many were published. The first failure ends the pass: entries not
-/// yet acknowledged stay in the outbox and are published again (deduplicated by id).
+/// its PubAck; returns how many were published. The window is refilled from the outbox as it
+/// drains (reading on after the last entry read), so a long backlog keeps [`WINDOW`] events in
+/// flight instead of draining to none every [`BATCH`]. The first failure ends the pass: entries
+/// not yet acknowledged stay in the outbox and are published again (deduplicated by id).
 async fn publish_batch(db: &Db, js: &jetstream::Context) -> anyhow::Result<usize> {
     let mut pass = Pass {
-        waiting: db.outbox_batch(BATCH)?.into(),
+        waiting: VecDeque::with_capacity(BATCH + WINDOW),
         busy: HashSet::new(),
     };
+    let mut cursor = Refill::default();
     let mut in_flight = FuturesUnordered::new();
     let mut published = 0;
     loop {
+        if pass.waiting.len() < WINDOW && cursor.more {
+            pass.waiting.extend(cursor.read(db)?);
+        }
         while in_flight.len() < WINDOW {
             let Some(entry) = pass.next() else { break };
             let acked = publish(db, js, entry).await?;
@@ -141,6 +147,38 @@ async fn publish_batch(db: &Db, js: &jetstream::Context) -> anyhow::Result<usize
         db.outbox_remove(entry.event_id)?;
         pass.busy.remove(&entry.user_id);
         published += 1;
+    }
+}
+
+/// Where a pass has read the outbox to, and whether there may be more: a read shorter than
+/// [`BATCH`] reached the end, and the pass ends once what it read is published (the next pass
+/// starts over from the oldest entry, so nothing added meanwhile waits long).
+struct Refill {
+    last_read: Option<u64>,
+    more: bool,
+}
+
+impl Default for Refill {
+    fn default() -> Self {
+        Self {
+            last_read: None,
+            more: true,
+        }
+    }
+}
+
+impl Refill {
+    fn read(&mut self, db: &Db) -> anyhow::Result<Vec<OutboxEntry>> {
+        let entries = db.outbox_batch(self.last_read, BATCH)?;
+        self.more = entries.len() == BATCH;
+        if let Some(last) = entries.last() {
+            assert!(
+                self.last_read < Some(last.event_id),
+                "the outbox is read forward"
+            );
+            self.last_read = Some(last.event_id);
+        }
+        Ok(entries)
     }
 }
 

@@ -33,10 +33,13 @@ pub fn push_in(outbox: &TransactionalTree, user: UserId, event: &UserEvent) -> T
 }
 
 impl Db {
-    /// The oldest `limit` entries, in order.
-    pub fn outbox_batch(&self, limit: usize) -> DbResult<Vec<OutboxEntry>> {
+    /// The oldest `limit` entries after event `after` (from the start for `None`), in order.
+    /// The single writer generates ids inside its transactions, so entries appear in id order
+    /// and a reader that goes on from the last id it read misses none.
+    pub fn outbox_batch(&self, after: Option<u64>, limit: usize) -> DbResult<Vec<OutboxEntry>> {
+        let from = after.map_or(0, |id| id.saturating_add(1));
         let mut entries = Vec::with_capacity(limit);
-        for item in self.outbox.iter().take(limit) {
+        for item in self.outbox.range(from.to_be_bytes()..).take(limit) {
             let (key, value) = item?;
             let rest = value.get(8..).unwrap_or_default();
             let (Ok(id), Some((user, payload))) = (
