@@ -128,7 +128,10 @@ async fn publish_batch(db: &Db, js: &jetstream::Context) -> anyhow::Result<usize
         waiting: VecDeque::with_capacity(BATCH + WINDOW),
         busy: HashSet::new(),
     };
-    let mut cursor = Refill::default();
+    let mut cursor = Refill {
+        last_read: None,
+        more: true,
+    };
     let mut in_flight = FuturesUnordered::new();
     let mut published = 0;
     loop {
@@ -156,15 +159,6 @@ async fn publish_batch(db: &Db, js: &jetstream::Context) -> anyhow::Result<usize
 struct Refill {
     last_read: Option<u64>,
     more: bool,
-}
-
-impl Default for Refill {
-    fn default() -> Self {
-        Self {
-            last_read: None,
-            more: true,
-        }
-    }
 }
 
 impl Refill {

@@ -3,6 +3,7 @@
 
 use super::{Db, DbError, DbResult, TxResult};
 use sled::transaction::TransactionalTree;
+use std::ops::Bound;
 use storage::codec;
 use storage::events::UserEvent;
 use storage::UserId;
@@ -37,9 +38,9 @@ impl Db {
     /// The single writer generates ids inside its transactions, so entries appear in id order
     /// and a reader that goes on from the last id it read misses none.
     pub fn outbox_batch(&self, after: Option<u64>, limit: usize) -> DbResult<Vec<OutboxEntry>> {
-        let from = after.map_or(0, |id| id.saturating_add(1));
+        let from = after.map_or(Bound::Unbounded, |id| Bound::Excluded(id.to_be_bytes()));
         let mut entries = Vec::with_capacity(limit);
-        for item in self.outbox.range(from.to_be_bytes()..).take(limit) {
+        for item in self.outbox.range((from, Bound::Unbounded)).take(limit) {
             let (key, value) = item?;
             let rest = value.get(8..).unwrap_or_default();
             let (Ok(id), Some((user, payload))) = (
@@ -83,5 +84,36 @@ impl Db {
     /// The `Nats-Msg-Id` of an entry: unique across databases and restarts.
     pub fn message_id(&self, event_id: u64) -> String {
         format!("{}-{event_id}", self.instance())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The relay reads on from the last entry it read: page after page gives every entry once,
+    /// in order, as one read of them all does.
+    #[tokio::test]
+    async fn reading_on_after_the_last_entry_gives_each_entry_once_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        assert_eq!(crate::ops::demo::seed(&db, 10).await.unwrap(), 10);
+        let all = db.outbox_batch(None, 100).unwrap();
+        assert_eq!(all.len(), 10);
+        let mut paged = Vec::new();
+        let mut after = None;
+        loop {
+            let page = db.outbox_batch(after, 3).unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(last.event_id);
+            paged.extend(page);
+        }
+        assert_eq!(paged, all);
+        assert!(all.windows(2).all(|w| w[0].event_id < w[1].event_id));
+        db.outbox_remove(all[0].event_id).unwrap();
+        assert_eq!(
+            db.outbox_batch(Some(all[4].event_id), 100).unwrap(),
+            all[5..]
+        );
     }
 }
