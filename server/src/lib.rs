@@ -91,7 +91,7 @@ pub async fn serve(
     let tasks = Background::start(&db, &nats, &limits, &write_barrier, &config, &cancel)?;
     let config = Arc::new(config);
     let matchmaker = domain::matchmaker::Matchmaker::new(db.clone(), nats.clone(), config.clone());
-    let state = http::state::AppState {
+    let state = http::state::AppState::new(http::state::Shared {
         db: db.clone(),
         nats: nats.clone(),
         config: config.clone(),
@@ -107,7 +107,7 @@ pub async fn serve(
         charge_feed: Arc::default(),
         majors: domain::majors::load(config.majors_file.as_deref())?.into(),
         shutdown: cancel.clone(),
-    };
+    });
     let served = listen(http::router(state), listener, &config, cancel.clone()).await;
     cancel.cancel();
     tasks.stop().await;

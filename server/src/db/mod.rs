@@ -2,10 +2,11 @@
 //!
 //! Only this module opens sled trees. Every change that touches more than one key is a step
 //! run by `Db::write`: the writer thread runs the steps that arrive together in one sled
-//! transaction and one flush ([`batch`]), so a step's result is on disk when it returns. A
-//! step that changes a user says so on its transaction, and after the commit the database
-//! sends one [`UserChange`] to its subscribers (search) and wakes the outbox relay
-//! ([`signals`]). Errors are [`DbError`]: refusals as variants, failures with their cause.
+//! transaction, and a flusher thread flushes it ([`batch`]), so a step's result is on disk
+//! when it returns. A step that changes a user says so on its transaction, and after the
+//! commit the database sends one [`UserChange`] to its subscribers (search) and wakes the
+//! outbox relay ([`signals`]). Errors are [`DbError`]: refusals as variants, failures with
+//! their cause.
 
 pub mod audit;
 mod backup;
@@ -254,8 +255,8 @@ impl Db {
         self.writer.write(step, None).await
     }
 
-    /// [`Db::write`], and `after` with the step's value on the writer thread once the change is
-    /// on disk, whether or not the caller still waits: for bookkeeping beside the data (the
+    /// [`Db::write`], and `after` with the step's value on the flusher thread once the change
+    /// is on disk, whether or not the caller still waits: for bookkeeping beside the data (the
     /// landing-page counters) that must follow the change exactly.
     async fn write_then<T, F>(
         &self,

@@ -7,8 +7,27 @@ use crate::domain::matchmaker::Matchmaker;
 use crate::search::Search;
 use std::sync::Arc;
 
+/// What every handler shares, behind one `Arc`: axum clones the state for every request and
+/// every middleware on its way, so a clone is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub db: Arc<Db>,
     pub nats: async_nats::Client,
     pub config: Arc<Config>,

@@ -1,10 +1,10 @@
 //! The whole system over HTTP at 100,000 users (release binaries, real nats-server with
 //! production's `sync_interval: always`): how soon the matcher holds every seeded user,
 //! `GET /api/me` requests/s, `POST /api/matches` as fast as 8 clients can ask and paced at
-//! 1,000/s (latency from the scheduled send), 10,000 profile changes end to end and the
-//! matcher's CPU per change, how soon one change is visible, each process's peak memory
-//! (VmHWM), and where a match's time goes beside the NATS and fsync floors measured in the
-//! same run. Each layout runs [`DEFAULT_RUNS`] times from scratch and the report gives min,
+//! 1,000/s (latency from the scheduled send), each process's CPU per match, 10,000 profile
+//! changes end to end and the matcher's CPU per change, how soon one change is visible, each
+//! process's peak memory (VmHWM), and where a match's time goes beside the NATS and fsync
+//! floors measured in the same run. Each layout runs [`DEFAULT_RUNS`] times from scratch and the report gives min,
 //! median and max: on every core with one nats-server (R1), with nats-server, server and
 //! matcher pinned to one core (`taskset`) as on a 1-vCPU VM, and on a three-node NATS cluster
 //! with the `USERS` stream at three replicas (R3), where the server also backs up into the
@@ -269,11 +269,19 @@ async fn run(layout: Layout) -> Run {
 async fn matches(system: &System, run: &mut Run, closed: &[Student], steady: &[Student]) {
     let base = system.base.as_str();
     let clients = load::MATCH_CLIENTS;
+    let processes = closed_loop_processes(system);
+    let ticks_before = processes.each_ref().map(|(_, pids)| total_ticks(pids));
     let fastest = load::closed_loop(base, closed).await;
+    let ticks_after = processes.each_ref().map(|(_, pids)| total_ticks(pids));
     let rate = fastest.latencies.len() as f64 / load::PHASE.as_secs_f64();
     let phase = format!("POST /api/matches, {clients} clients closed loop");
     run.add(format!("{phase}, matches/s"), rate, 0);
     add_latencies(run, &phase, &fastest);
+    let matched = fastest.latencies.len().max(1) as f64;
+    for (((name, _), before), after) in processes.iter().zip(ticks_before).zip(ticks_after) {
+        let cpu_ms = (after - before) as f64 / probes::ticks_per_second() * 1_000.0 / matched;
+        run.add(format!("{phase}, CPU per match: {name}, ms"), cpu_ms, 3);
+    }
     let before = probes::metrics_text(&system.server_metrics).await;
     let scoring_before = probes::metrics_text(&system.matcher_metrics).await;
     let paced = load::paced(base, steady).await;
@@ -330,6 +338,23 @@ async fn matches(system: &System, run: &mut Run, closed: &[Student], steady: &[S
         probes::mean_ms(scoring(&scoring_before), scoring(&scoring_after)),
         2,
     );
+}
+
+/// The processes whose CPU a closed-loop match is shared out over, by name.
+fn closed_loop_processes(system: &System) -> [(&'static str, Vec<u32>); 4] {
+    [
+        ("server", vec![system.server.id()]),
+        ("matcher", vec![system.matcher.id()]),
+        ("nats-server", system.nats.pids()),
+        ("load generator (this bench)", vec![std::process::id()]),
+    ]
+}
+
+/// The CPU time the processes `pids` have used so far, in clock ticks.
+fn total_ticks(pids: &[u32]) -> u64 {
+    pids.iter()
+        .map(|&pid| cpu_ticks(pid).expect("a running process's CPU time"))
+        .sum()
 }
 
 /// A phase's p50 and p99 and how many of its requests were answered 503 instead.
