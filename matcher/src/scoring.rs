@@ -68,10 +68,19 @@ impl Coefficients {
     }
 }
 
-/// Scores requests against a table; owns the score buffer so requests allocate nothing.
+/// Scores requests against a table; owns its buffers so requests allocate nothing.
 #[derive(Default)]
 pub struct Scorer {
     scores: Array1<u32>,
+    /// The rows of the request's excluded ids and of the requester.
+    excluded: Vec<usize>,
+}
+
+/// The top score of a request and how many rows have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ranked {
+    top: u32,
+    ties: usize,
 }
 
 impl Scorer {
@@ -87,44 +96,28 @@ impl Scorer {
                 reason: format!("more than {MAX_EXCLUDED} excluded ids"),
             };
         }
-        self.score(table, request, weights);
-        for id in request.exclude.iter().chain([&request.requester_id]) {
-            if let Some(row) = table.row_index(*id) {
-                self.scores[row] = 0;
-            }
-        }
-        let scores = self.scores.view();
-        let top = scores.fold(0, |top, &score| top.max(score));
-        if top == 0 {
-            return MatchReply::NoCandidate;
-        }
-        let ties = scores.fold(0, |ties, &score| ties + usize::from(score == top));
-        let chosen = rand::rngs::StdRng::seed_from_u64(request.seed).random_range(0..ties);
-        let row = nth_with(
-            self.scores
-                .as_slice()
-                .expect("a score buffer built by zeros is contiguous"),
-            top,
-            chosen,
-        );
-        MatchReply::Matched {
-            candidate: table.row(row).id,
-            important_applied: request.options.important.is_some() && top >= IMPORTANT_BONUS,
-        }
-    }
-
-    /// Fills the score buffer in one pass over the columns (see [`fill`]).
-    fn score(&mut self, table: &FeatureTable, request: &MatchRequest, weights: FixedWeights) {
         let k = Coefficients::new(table, request, weights);
-        let columns = table.columns();
-        if self.scores.len() != columns.len() {
-            self.scores = Array1::zeros(columns.len());
+        self.excluded.clear();
+        let ids = request.exclude.iter().chain([&request.requester_id]);
+        self.excluded
+            .extend(ids.filter_map(|id| table.row_index(*id)));
+        if self.scores.len() != table.len() {
+            self.scores = Array1::zeros(table.len());
         }
         let scores = self
             .scores
             .as_slice_mut()
             .expect("a score buffer built by zeros is contiguous");
-        fill(scores, columns, &k);
+        let Ranked { top, ties } = rank(scores, table.columns(), &k, &self.excluded);
+        if top == 0 {
+            return MatchReply::NoCandidate;
+        }
+        let chosen = rand::rngs::StdRng::seed_from_u64(request.seed).random_range(0..ties);
+        let row = nth_with(scores, top, chosen);
+        MatchReply::Matched {
+            candidate: table.row(row).id,
+            important_applied: request.options.important.is_some() && top >= IMPORTANT_BONUS,
+        }
     }
 }
 
@@ -152,27 +145,50 @@ fn nth_with(scores: &[u32], top: u32, chosen: usize) -> usize {
     unreachable!("chosen ({chosen}) is below the number of ties")
 }
 
-/// Scores every row: agreements and eligibility in one pass, so each column is read once
-/// and each score written once. On x86-64 with AVX2 the same loop is compiled for AVX2 as
-/// well and chosen at run time (twice the lanes of the SSE2 baseline every x86-64 has).
-fn fill(scores: &mut [u32], columns: &Columns, k: &Coefficients) {
+/// Scores every row, zeroes the `excluded` ones, and finds the top score and its ties. On
+/// x86-64 with AVX2 the same loops are compiled for AVX2 as well and chosen at run time
+/// (twice the lanes of the SSE2 baseline every x86-64 has, and an unsigned max in one
+/// instruction).
+fn rank(scores: &mut [u32], columns: &Columns, k: &Coefficients, excluded: &[usize]) -> Ranked {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: this CPU has AVX2, checked just above.
-        unsafe { fill_avx2(scores, columns, k) };
-        return;
+        return unsafe { rank_avx2(scores, columns, k, excluded) };
     }
-    fill_rows(scores, columns, k);
+    rank_rows(scores, columns, k, excluded)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn fill_avx2(scores: &mut [u32], columns: &Columns, k: &Coefficients) {
-    fill_rows(scores, columns, k);
+fn rank_avx2(
+    scores: &mut [u32],
+    columns: &Columns,
+    k: &Coefficients,
+    excluded: &[usize],
+) -> Ranked {
+    rank_rows(scores, columns, k, excluded)
 }
 
-/// The per-row formula. `inline(always)` so each caller compiles it for its own target
+/// [`rank`]'s passes: `inline(always)` so each caller compiles them for its own target
 /// features.
+#[inline(always)]
+fn rank_rows(
+    scores: &mut [u32],
+    columns: &Columns,
+    k: &Coefficients,
+    excluded: &[usize],
+) -> Ranked {
+    fill_rows(scores, columns, k);
+    for &row in excluded {
+        scores[row] = 0;
+    }
+    let top = scores.iter().fold(0, |top, &score| top.max(score));
+    let ties = scores.iter().filter(|&&score| score == top).count();
+    Ranked { top, ties }
+}
+
+/// Scores every row in one pass over the columns, agreements and eligibility together, so each
+/// column is read once and each score written once.
 #[inline(always)]
 fn fill_rows(scores: &mut [u32], columns: &Columns, k: &Coefficients) {
     let rows = scores.len();
@@ -223,16 +239,25 @@ mod tests {
     }
 
     #[test]
-    fn the_dispatched_loop_scores_like_the_baseline_one() {
+    fn the_dispatched_loops_rank_like_the_baseline_ones() {
         let table = synthetic::table(5_000, 3);
         let mut rng = StdRng::seed_from_u64(11);
         for _ in 0..50 {
             let request = synthetic::request(&mut rng, 10);
             let k = Coefficients::new(&table, &request, Weights::default().fixed());
+            let excluded: Vec<usize> = (0..table.len()).step_by(97).collect();
             let (mut fast, mut plain) = (vec![0; table.len()], vec![0; table.len()]);
-            fill(&mut fast, table.columns(), &k);
-            fill_rows(&mut plain, table.columns(), &k);
+            let ranked = rank(&mut fast, table.columns(), &k, &excluded);
+            assert_eq!(
+                ranked,
+                rank_rows(&mut plain, table.columns(), &k, &excluded)
+            );
             assert_eq!(fast, plain);
+            assert!(excluded.iter().all(|&row| fast[row] == 0));
+            assert_eq!(
+                ranked.ties,
+                fast.iter().filter(|&&s| s == ranked.top).count()
+            );
         }
     }
 }
