@@ -7,17 +7,20 @@
 //! at a few thousand changes a second however cheap the flush is. Here the writer takes what
 //! has queued up (at most [`MAX_BATCH`]) and runs the steps in order inside one transaction:
 //! a step sees the writes of the steps before it, exactly as if they had run one after the
-//! other. A step that aborts (402, 409, …) is answered with its error and the batch runs again
-//! without it, so its partial writes never land and the others are unaffected.
+//! other. A step that aborts (402, 409, …) is dropped from the batch, which runs again without
+//! it, so its partial writes never land and the others are unaffected.
 //!
 //! The two stages overlap: while the flusher waits on the disk for one batch, the writer
 //! already runs the next transaction. With one thread doing both, every batch cost a
 //! transaction plus a flush, and at 1,000 matches a second (a batch or two per millisecond)
 //! that thread was busy nine tenths of the time, so requests queued behind it; overlapped, a
-//! batch costs the longer of the two. The flusher takes every batch committed since its last
-//! flush and flushes once for all of them (a flush makes durable everything committed before
-//! it started), then answers their steps in commit order. So a step's caller learns of its
-//! change only once it is on disk, as before.
+//! batch costs the longer of the two. The flusher takes the batches committed since its last
+//! flush (at most [`MAX_UNFLUSHED_BATCHES`]) and flushes once for all of them (a flush makes
+//! durable everything committed before it started), then answers their steps in commit order.
+//! So a step's caller learns of its change only once it is on disk. An aborted step is
+//! answered after that flush too: its refusal may rest on an earlier step's write (a charge
+//! already decided, a nickname already taken), which must not be reported before it is on
+//! disk.
 //!
 //! A step that changes a user says so ([`Tx::user_changed`]); the batch then bumps the user
 //! generation in the same transaction and, once flushed, sends one [`UserChange`].
@@ -46,7 +49,7 @@ const MAX_UNFLUSHED_BATCHES: usize = 8;
 type Value = Box<dyn Any + Send>;
 type Step = Box<dyn Fn(&Tx<'_>) -> TxResult<Value> + Send>;
 type Reply = oneshot::Sender<DbResult<Value>>;
-/// What the writer does with a committed step's value once it is on disk, before answering:
+/// What the flusher does with a committed step's value once it is on disk, before answering:
 /// bookkeeping that must happen exactly when the change does, whether or not its caller still
 /// waits (an HTTP future dropped mid-write must not skip it).
 type After = Box<dyn FnOnce(&Value) + Send>;
@@ -63,10 +66,15 @@ pub type AfterCommit<T> = Box<dyn FnOnce(&T) + Send>;
 /// A committed step: its answer, its bookkeeping, its value.
 type Committed = (Reply, Option<After>, Value);
 
-/// A committed batch on its way to the flusher: its steps and the users they changed.
+/// An aborted step: its answer and its refusal.
+type Aborted = (Reply, DbError);
+
+/// A batch on its way to the flusher: its committed steps, the users they changed, and the
+/// steps that aborted (answered after the flush as well).
 struct Unflushed {
     committed: Vec<Committed>,
     change: Option<UserChange>,
+    aborted: Vec<Aborted>,
 }
 
 macro_rules! batch_trees {
@@ -195,7 +203,10 @@ impl Writer {
             .name("sled-flusher".into())
             .spawn(move || flush_each(&sled, &signals, &to_flush))?;
         let trees = ordered_trees(db);
-        let writer = Stages { unflushed, flusher };
+        let writer = Stages {
+            unflushed: Some(unflushed),
+            flusher: Some(flusher),
+        };
         let thread = std::thread::Builder::new()
             .name("sled-writer".into())
             .spawn(move || run(&trees, writer, jobs.0))?;
@@ -232,14 +243,35 @@ impl Writer {
     }
 }
 
-/// The flusher as the writer sees it: where committed batches go, and the thread to wait for.
+/// The flusher as the writer sees it: where batches go, and the thread to wait for. Dropping
+/// it (when the writer ends, or unwinds from a panic) stops the flusher and waits for it, so
+/// waiting for the writer thread always waits for both.
 struct Stages {
-    unflushed: std::sync::mpsc::SyncSender<Unflushed>,
-    flusher: std::thread::JoinHandle<()>,
+    unflushed: Option<std::sync::mpsc::SyncSender<Unflushed>>,
+    flusher: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Stages {
+    fn send(&self, batch: Unflushed) {
+        let unflushed = self.unflushed.as_ref().expect("open until dropped");
+        let sent = unflushed.send(batch);
+        assert!(sent.is_ok(), "the flusher runs until the writer stops it");
+    }
+}
+
+impl Drop for Stages {
+    fn drop(&mut self) {
+        self.unflushed.take();
+        if let Some(flusher) = self.flusher.take() {
+            if flusher.join().is_err() {
+                tracing::error!("the flusher thread panicked");
+            }
+        }
+    }
 }
 
 /// The writer thread: commits batches and hands them to the flusher, which it stops and waits
-/// for once the queue closes.
+/// for once the queue closes (see [`Stages`]).
 fn run(trees: &[sled::Tree], stages: Stages, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(job) = jobs.blocking_recv() {
@@ -252,21 +284,13 @@ fn run(trees: &[sled::Tree], stages: Stages, mut jobs: mpsc::Receiver<Job>) {
         }
         metrics::histogram!("db_batch_steps").record(batch.len() as f64);
         let started = std::time::Instant::now();
-        let (committed, change) = commit(trees, &mut batch);
+        let unflushed = commit(trees, &mut batch);
         metrics::histogram!("db_batch_seconds").record(started.elapsed().as_secs_f64());
         assert!(
             batch.is_empty(),
-            "every step of a batch is committed or answered"
+            "every step of a batch is committed, aborted or answered"
         );
-        if committed.is_empty() {
-            continue;
-        }
-        let sent = stages.unflushed.send(Unflushed { committed, change });
-        assert!(sent.is_ok(), "the flusher runs until the writer stops it");
-    }
-    drop(stages.unflushed);
-    if stages.flusher.join().is_err() {
-        tracing::error!("the flusher thread panicked");
+        stages.send(unflushed);
     }
 }
 
@@ -293,12 +317,18 @@ fn flush_each(db: &sled::Db, signals: &Signals, to_flush: &std::sync::mpsc::Rece
     }
 }
 
-/// Signals a flushed batch's user change, then answers its steps. If the flush failed they
+/// Signals a flushed batch's user change, then answers its steps, the committed ones first (an
+/// aborted step's refusal may rest on them). If the flush failed they
 /// get an error: their changes may be lost in a crash, so they are not reported as done (and
-/// nothing is signalled: derived data catches up at the next start).
+/// nothing is signalled: derived data catches up at the next start); an aborted step too, as
+/// its refusal may rest on what was lost.
 fn answer_flushed(
     flushed: &Result<usize, Arc<sled::Error>>,
-    Unflushed { committed, change }: Unflushed,
+    Unflushed {
+        committed,
+        change,
+        aborted,
+    }: Unflushed,
     signals: &Signals,
 ) {
     if let (Ok(_), Some(change)) = (flushed, &change) {
@@ -316,6 +346,13 @@ fn answer_flushed(
         };
         let _ = reply.send(answer);
     }
+    for (reply, refusal) in aborted {
+        let answer = match flushed {
+            Ok(_) => refusal,
+            Err(e) => DbError::Flush(e.clone()),
+        };
+        let _ = reply.send(Err(answer));
+    }
 }
 
 /// Runs one step; a step that panics is aborted with an internal error instead of taking
@@ -326,11 +363,13 @@ fn run_step(step: &Step, tx: &Tx<'_>) -> TxResult<Value> {
     ))
 }
 
-/// Commits `batch`: answers the steps that failed at once and returns the committed ones with
-/// their values, to be answered after the flush, and the users they changed. Each rerun
-/// removes one aborted step, so this runs the transaction at most `batch.len() + 1` times.
-fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> (Vec<Committed>, Option<UserChange>) {
+/// Commits `batch`: returns the committed steps with their values and the users they changed,
+/// and the aborted steps with their refusals, all to be answered after the flush. A storage
+/// error is answered at once (nothing of the batch committed). Each rerun removes one aborted
+/// step, so this runs the transaction at most `batch.len() + 1` times.
+fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> Unflushed {
     let mut committed = Vec::with_capacity(batch.len());
+    let mut aborted = Vec::new();
     let change = RefCell::new(None);
     while !batch.is_empty() {
         let values = RefCell::new(Vec::with_capacity(batch.len()));
@@ -365,7 +404,7 @@ fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> (Vec<Committed>, Option
                 );
             }
             Err(TransactionError::Abort((index, error))) => {
-                let _ = batch.remove(index).reply.send(Err(error));
+                aborted.push((batch.remove(index).reply, error));
             }
             Err(TransactionError::Storage(e)) => {
                 let shared = Arc::new(e);
@@ -376,7 +415,11 @@ fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> (Vec<Committed>, Option
             }
         }
     }
-    (committed, change.into_inner())
+    Unflushed {
+        committed,
+        change: change.into_inner(),
+        aborted,
+    }
 }
 
 #[cfg(test)]
@@ -431,5 +474,36 @@ mod tests {
         db.write(|_| Ok(()))
             .await
             .expect("the writer survived the panic");
+    }
+
+    /// A refusal that rests on an earlier step's write is not answered before that write is:
+    /// both wait for the flush, so nobody hears "already taken" of a change a crash could undo.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_refusal_is_answered_no_sooner_than_the_write_it_rests_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        for round in 0u64..50 {
+            let key = round.to_be_bytes();
+            let mut first = Box::pin(db.write(move |tx| {
+                tx.ops_audit.insert(&key, &[])?;
+                Ok(())
+            }));
+            assert!(
+                futures::poll!(&mut first).is_pending(),
+                "queued, not yet on disk"
+            );
+            let second = db
+                .write(move |tx| match tx.ops_audit.get(key)? {
+                    Some(_) => Err(abort(DbError::NotFound("taken"))),
+                    None => Ok(()),
+                })
+                .await;
+            assert!(matches!(second, Err(DbError::NotFound(_))), "round {round}");
+            let answered = futures::FutureExt::now_or_never(first);
+            assert!(
+                matches!(answered, Some(Ok(()))),
+                "round {round}: the refusal came before the write it rests on"
+            );
+        }
     }
 }

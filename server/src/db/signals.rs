@@ -1,5 +1,5 @@
-//! "A user changed": one signal, owned by the database and sent by the writer after a commit,
-//! so no caller has to remember to tell anyone. It feeds the search index (subscribers) and
+//! "A user changed": one signal, owned by the database and sent by the flusher once a commit is
+//! on disk, so no caller has to remember to tell anyone. It feeds the search index (subscribers) and
 //! wakes the outbox relay.
 //!
 //! Every batch that changes a user also moves a number stored in the same transaction on (the
@@ -42,7 +42,7 @@ impl Signals {
             .push(Box::new(listener));
     }
 
-    /// Tells every subscriber, then the relay. Called by the writer once the change is on disk.
+    /// Tells every subscriber, then the relay. Called by the flusher once the change is on disk.
     pub fn emit(&self, change: &UserChange) {
         for listener in self.listeners.read().expect("listeners lock").iter() {
             listener(change);

@@ -324,7 +324,7 @@ async fn matches(system: &System, run: &mut Run, closed: &[Student], steady: &[S
             "writer: one batch's transaction, mean ms",
             "db_batch_seconds",
         ),
-        ("writer: one batch's flush, mean ms", "db_flush_seconds"),
+        ("flusher: one flush, mean ms", "db_flush_seconds"),
     ] {
         let (b, a) = (
             probes::histogram(&before, metric, ""),
