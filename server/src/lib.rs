@@ -78,7 +78,7 @@ pub async fn serve(
         stop.cancel();
     });
     let search = Arc::new(search::Search::open(
-        &config.data_dir.join("search"),
+        &search::dir(&config.data_dir),
         db.clone(),
     )?);
     let limits = Arc::new(http::limits::Limits::new(config.rates));

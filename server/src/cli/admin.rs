@@ -36,8 +36,9 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<ExitCode> {
         .read_line(&mut password)
         .context("read the password from stdin")?;
     let password = password.trim_end_matches(['\n', '\r']);
-    let db = super::open(&data_dir)?;
+    let (db, search) = super::open_indexed(&data_dir)?;
     let admin = crate::ops::admin::create_admin(&db, &email, password, &nickname).await?;
+    super::close_indexed(search).await?;
     println!("admin {} (id {}) is ready", admin.email, admin.id);
     Ok(ExitCode::SUCCESS)
 }

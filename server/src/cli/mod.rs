@@ -9,6 +9,7 @@ mod demo;
 mod export;
 
 use crate::db::Db;
+use crate::search::Search;
 use crate::Config;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -146,10 +147,61 @@ fn open(data_dir: &Path) -> anyhow::Result<Arc<Db>> {
     })
 }
 
+/// A stopped server's database with its search index open beside it, for commands that add
+/// users: the index hears of every change, and [`close_indexed`] marks it current, so the
+/// server's next start need not rebuild it (at 100,000 users a rebuild takes seconds and is
+/// the server's memory peak).
+fn open_indexed(data_dir: &Path) -> anyhow::Result<(Arc<Db>, Search)> {
+    let db = open(data_dir)?;
+    let search = Search::open(&crate::search::dir(data_dir), db.clone())?;
+    Ok((db, search))
+}
+
+/// Commits what the index has heard and marks it current.
+async fn close_indexed(search: Search) -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(move || search.shutdown())
+        .await
+        .context("search shutdown")
+}
+
 /// The count in a running server's `ok <n>` answer on the control socket, or its error.
 fn running_answer(answer: &str) -> anyhow::Result<u64> {
     match answer.split_once(' ') {
         Some(("ok", count)) => Ok(count.parse().context("the server's answer")?),
         _ => anyhow::bail!("the running server answered: {answer}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::account::Email;
+
+    /// Demo users and an admin made from the command line are in the index, which is marked
+    /// current: the next open (the server's start) reads it instead of rebuilding it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn commands_that_add_users_leave_the_search_index_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, search) = open_indexed(dir.path()).unwrap();
+        assert_eq!(crate::ops::demo::seed(&db, 20).await.unwrap(), 20);
+        close_indexed(search).await.unwrap();
+        drop(db);
+        let (db, search) = open_indexed(dir.path()).unwrap();
+        assert!(!search.rebuilt(), "the index was behind after demo");
+        crate::ops::admin::create_admin(&db, "cli-admin@x.kr", "a long password", "운영자")
+            .await
+            .unwrap();
+        close_indexed(search).await.unwrap();
+        drop(db);
+        let (db, search) = open_indexed(dir.path()).unwrap();
+        assert!(!search.rebuilt(), "the index was behind after admin create");
+        for email in ["demo00007@demo.comatching.kr", "cli-admin@x.kr"] {
+            let user = db.user_by_email(&Email::parse(email).unwrap()).unwrap();
+            assert_eq!(
+                search.query(email, 5).unwrap().first(),
+                user.map(|u| u.id).as_ref()
+            );
+        }
+        close_indexed(search).await.unwrap();
     }
 }

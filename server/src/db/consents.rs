@@ -35,12 +35,17 @@ impl Db {
         .await
     }
 
+    /// The version of the documents last put in force, if any.
+    pub fn consent_version_in_force(&self) -> DbResult<Option<u32>> {
+        self.setting(IN_FORCE)
+    }
+
     /// Puts `version` in force: every consent to another version moves to `past_consents`,
     /// and each such user with a profile leaves the pool (a versioned event). Does nothing
     /// when `version` is already in force; a crash part way is finished by the next call.
     /// Returns how many consents were retired.
     pub async fn put_consent_version_in_force(&self, version: u32) -> DbResult<u64> {
-        if self.setting::<u32>(IN_FORCE)? == Some(version) {
+        if self.consent_version_in_force()? == Some(version) {
             return Ok(0);
         }
         let ids = self.user_ids()?;

@@ -1,5 +1,6 @@
 //! Property test: a random mixed workload of charges, decisions, corrections and matches, run
-//! concurrently, always leaves a ledger the audit accepts and conserves every point.
+//! concurrently, always leaves a ledger the audit accepts, conserves every point, and keeps
+//! the stored match count equal to the matches made.
 
 use super::charges::{ChargeStatus, Decision};
 use super::matches::{Proposal, Spend};
@@ -206,5 +207,11 @@ proptest! {
         let moved = credited + flows.adjusted.load(Ordering::SeqCst) - flows.spent.load(Ordering::SeqCst)
             + flows.refunded.load(Ordering::SeqCst);
         prop_assert_eq!(balances, moved, "points were created or destroyed");
+        let made = db.all_matches().count() as u64;
+        prop_assert_eq!(db.counters().matches.load(Ordering::SeqCst), made);
+        drop(db);
+        let db = Db::open(dir.path()).unwrap();
+        prop_assert_eq!(db.counters().matches.load(Ordering::SeqCst), made, "the stored count");
+        prop_assert_eq!(db.counters().users.load(Ordering::SeqCst), users.len() as u64);
     }
 }

@@ -1,6 +1,7 @@
 //! Match history: each match once, indexed by requester, by pair (both directions, for
 //! exclusion) and by the one who was picked.
 
+use super::counters::{self, Count};
 use super::error::key_text;
 use super::idempotency::{self, KeyedRequest, SavedOutcome};
 use super::points::{EntryKind, LedgerTx};
@@ -181,6 +182,7 @@ impl Db {
                 partners.insert(&pair_key(requester.0, candidate.0), &id.to_be_bytes())?;
                 partners.insert(&pair_key(candidate.0, requester.0), &id.to_be_bytes())?;
                 picked_me.insert(&pair_key(candidate.0, id), &[])?;
+                counters::add_in(tx, Count::Matches, 1)?;
                 if let Some(request) = &spend.idempotency {
                     let outcome = SavedOutcome::Matched {
                         match_id: id,

@@ -16,6 +16,7 @@ pub mod booth;
 pub mod charges;
 pub mod chats;
 mod consents;
+mod counters;
 pub mod discounts;
 mod error;
 pub mod idempotency;
@@ -44,6 +45,7 @@ pub mod users;
 
 pub use backup::restore;
 use batch::{Tx, Writer};
+pub use counters::Counters;
 use error::key_text;
 pub use error::{DbError, DbResult};
 use rand::RngCore;
@@ -53,7 +55,6 @@ use signals::Signals;
 pub use signals::UserChange;
 use sled::transaction::ConflictableTransactionError;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -91,13 +92,6 @@ fn key_id(tree: &str, key: &[u8]) -> DbResult<u64> {
 /// they take about four times that (heaptrack: 66 MiB of nodes for a 16 MiB cache). 8 MiB
 /// served the HTTP bench as fast as 32 MiB; what misses it is in the OS page cache.
 const CACHE_BYTES: u64 = 8 * 1024 * 1024;
-
-/// Counts shown on the landing page, kept in memory and seeded at open.
-#[derive(Default)]
-pub struct Counters {
-    pub users: AtomicU64,
-    pub matches: AtomicU64,
-}
 
 /// The open database. Its trees are private: every change goes through a method here, so
 /// each one is a batched transaction and every change to a user is signalled (see [`signals`]).
@@ -220,23 +214,11 @@ impl Db {
         // Points held for matches in flight, before a match and its charge shared one commit:
         // left only by a crash, and never taken from a balance, so dropping them releases them.
         this.db.drop_tree("reservations")?;
+        this.load_counters()?;
         Writer::start(&mut this, jobs)
             .map_err(|e| DbError::Corrupt(format!("start the writer thread: {e}")))?;
-        this.seed_counters()?;
         this.migrate_nickname_keys()?;
         Ok(Arc::new(this))
-    }
-
-    fn seed_counters(&self) -> DbResult<()> {
-        let mut active = 0;
-        for user in self.all_users() {
-            active += u64::from(!user?.withdrawn);
-        }
-        self.counters.users.store(active, Ordering::Relaxed);
-        self.counters
-            .matches
-            .store(self.matches.len() as u64, Ordering::Relaxed);
-        Ok(())
     }
 
     /// Waits until everything written so far is on disk: an empty step, so it shares the

@@ -2,6 +2,7 @@
 //! for beside it (a bonus, an operator request, a provider identity), in one transaction.
 
 use super::batch::Tx;
+use super::counters::{self, Count};
 use super::promo;
 use super::users::{store_in, OperatorRequest, Role, UserRecord};
 use super::{abort, now_ms, Db, DbError, DbResult};
@@ -95,6 +96,7 @@ impl Db {
                 tx.operator_requests
                     .insert(&id.to_be_bytes(), &record.created_at_ms.to_be_bytes())?;
             }
+            counters::add_in(tx, Count::Users, 1)?;
             store_in(tx, &record)
         };
         self.write_then(step, move |_| {

@@ -2,6 +2,7 @@
 //! bumps the user's version and writes an outbox event in the same transaction.
 
 use super::batch::Tx;
+use super::counters::{self, Count};
 use super::ops_audit::{self, Actor, OpsAction};
 use super::sessions;
 use super::{abort, decode, encode, key_id, outbox, Db, DbError, DbResult, TxResult};
@@ -306,6 +307,7 @@ impl Db {
                 user.consent = None;
                 Ok(())
             })?;
+            counters::add_in(tx, Count::Users, -1)?;
             sessions::end_in(tx, &sessions)?;
             Ok(user)
         };

@@ -55,6 +55,10 @@ pub async fn seed(db: &Db, count: usize) -> anyhow::Result<usize> {
     if !db.has_no_users() {
         return Ok(0);
     }
+    // What a server does at its first start, before anyone signs up: without it, the server
+    // would put the version in force at its next start by reading every demo user.
+    db.put_consent_version_in_force(DEFAULT_CONSENT_VERSION)
+        .await?;
     let hash = password::hash(DEMO_PASSWORD.to_owned(), None).await?;
     let mut rng = StdRng::seed_from_u64(2026);
     let year = seoul::current_year();
@@ -146,6 +150,11 @@ mod tests {
         assert_eq!(seed(&db, 40).await.unwrap(), 0, "a second run adds nothing");
         assert_eq!(db.all_users().count(), 40);
         assert_eq!(db.outbox_len(), 40, "every profile waits to be published");
+        assert_eq!(
+            db.consent_version_in_force().unwrap(),
+            Some(DEFAULT_CONSENT_VERSION),
+            "the version the demo users accepted is in force"
+        );
         let email = Email::parse("demo00007@demo.comatching.kr").unwrap();
         let user = db.user_by_email(&email).unwrap().unwrap();
         assert_eq!(user.profile.unwrap().gender, Gender::Female);

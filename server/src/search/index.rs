@@ -32,6 +32,8 @@ pub struct Search {
     reader: IndexReader,
     fields: Fields,
     writer: Writer,
+    /// Whether opening it rebuilt it from every user.
+    rebuilt: bool,
 }
 
 fn register_analyzers(index: &Index) -> anyhow::Result<()> {
@@ -126,7 +128,13 @@ impl Search {
             reader,
             fields,
             writer,
+            rebuilt: rebuild,
         })
+    }
+
+    /// Whether [`Search::open`] found the index behind (or unsound) and rebuilt it.
+    pub fn rebuilt(&self) -> bool {
+        self.rebuilt
     }
 
     /// Commits what is queued, marks the index clean, and stops the writer.

@@ -12,3 +12,10 @@ mod index;
 mod writer;
 
 pub use index::{Search, MAX_RESULTS};
+
+use std::path::{Path, PathBuf};
+
+/// Where the index lives in the server's data directory.
+pub fn dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("search")
+}
