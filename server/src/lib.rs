@@ -148,12 +148,11 @@ async fn listen(
 }
 
 /// The tasks that run beside the HTTP server until it stops: the outbox relay, the mail
-/// sender, the sweeper, the heap trimmer, backups into the cluster and the control socket.
+/// sender, the sweeper, backups into the cluster and the control socket.
 struct Background {
     relay: JoinHandle<()>,
     mail: JoinHandle<()>,
     sweeper: JoinHandle<()>,
-    trim: JoinHandle<()>,
     backup: JoinHandle<()>,
     control: JoinHandle<anyhow::Result<()>>,
 }
@@ -183,9 +182,6 @@ impl Background {
                 config.session_limits(),
                 cancel.clone(),
             )),
-            trim: tokio::spawn(storage::process::trim_heap_until(
-                cancel.clone().cancelled_owned(),
-            )),
             backup: tokio::spawn(ops::cluster_backup::run(
                 db.clone(),
                 nats.clone(),
@@ -206,11 +202,10 @@ impl Background {
 
     /// Waits for every task after the cancel.
     async fn stop(self) {
-        let (_, _, _, _, _, control) = tokio::join!(
+        let (_, _, _, _, control) = tokio::join!(
             self.relay,
             self.mail,
             self.sweeper,
-            self.trim,
             self.backup,
             self.control
         );

@@ -27,7 +27,9 @@ pub async fn shutdown_signal() {
 /// Allocations at least this large get a mapping of their own, returned to the system on free.
 const MMAP_THRESHOLD_BYTES: i32 = 128 * 1024;
 
-/// Keeps glibc's heap close to what is in use. Called first thing in `main`.
+/// Keeps glibc's heap close to what is in use: the matcher's allocator (the server uses
+/// jemalloc, see its `main`). Called first thing in `main`. Measured on the server, when it
+/// used glibc too:
 ///
 /// - Large freed blocks go back to the system. By default glibc raises its mmap threshold
 ///   after the first large block is freed, so every later one (an argon2 hash takes 19 MiB)
@@ -46,37 +48,6 @@ pub fn tune_allocator() {
             libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);
             libc::mallopt(libc::M_ARENA_MAX, arenas);
         }
-    }
-}
-
-/// How often [`trim_heap_until`] gives freed heap pages back to the system.
-const TRIM_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Gives the pages of freed heap memory back to the system every [`TRIM_INTERVAL`] until
-/// `stop` completes. glibc returns memory only from the top of a heap, so pages freed below
-/// live blocks (sled's evicted pages, the search index's indexing buffers, closed connections)
-/// stayed resident: the server ended the HTTP bench anywhere between 96 and 141 MiB, and at
-/// 63–71 MiB with this. `malloc_trim` walks the heap's free blocks, so it runs on a blocking
-/// thread, not on one that serves requests.
-pub async fn trim_heap_until(stop: impl std::future::Future<Output = ()>) {
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            () = tokio::time::sleep(TRIM_INTERVAL) => {}
-            () = &mut stop => return,
-        }
-        if let Err(e) = tokio::task::spawn_blocking(trim_heap).await {
-            tracing::warn!(error = %e, "heap trim failed");
-        }
-    }
-}
-
-/// Returns the free pages of every arena to the system (glibc; other allocators need not).
-fn trim_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free pages; glibc makes it safe to call any time.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
 
