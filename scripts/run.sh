@@ -65,7 +65,8 @@ wait_for_port() {
 }
 
 # Production's durability (`sync_interval: always`), which `-js` flags cannot ask for: see the
-# config. The store path is relative (we are in $root) because the config reads it unquoted.
+# config. GOMEMLIMIT as in deploy/: the Go runtime collects sooner near it (a soft limit).
+export GOMEMLIMIT=${GOMEMLIMIT:-48MiB} The store path is relative (we are in $root) because the config reads it unquoted.
 if [ "$cluster" = 1 ]; then
   # The same node config three times (scripts/lib/nats-cluster-local.conf: nats-local.conf plus
   # a name and routes to the other two), told apart by the environment.

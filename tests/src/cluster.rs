@@ -2,7 +2,7 @@
 //! three machines (here without TLS): each node its own client port, route port and store,
 //! fsyncing every write. Nodes can be SIGKILLed, restarted, and have their store deleted.
 
-use crate::nats::{binary, free_port};
+use crate::nats::{binary, free_port, GO_MEMORY_LIMIT};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -124,6 +124,7 @@ impl NatsCluster {
         let child = Command::new(binary())
             .arg("-c")
             .arg(&node.config)
+            .env(GO_MEMORY_LIMIT.0, GO_MEMORY_LIMIT.1)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
