@@ -66,7 +66,8 @@ wait_for_port() {
 
 # Production's durability (`sync_interval: always`), which `-js` flags cannot ask for: see the
 # config. GOMEMLIMIT as in deploy/: the Go runtime collects sooner near it (a soft limit).
-export GOMEMLIMIT=${GOMEMLIMIT:-48MiB} The store path is relative (we are in $root) because the config reads it unquoted.
+# The store path is relative (we are in $root) because the config reads it unquoted.
+export GOMEMLIMIT=${GOMEMLIMIT:-48MiB}
 if [ "$cluster" = 1 ]; then
   # The same node config three times (scripts/lib/nats-cluster-local.conf: nats-local.conf plus
   # a name and routes to the other two), told apart by the environment.

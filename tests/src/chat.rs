@@ -91,11 +91,18 @@ impl ChatSocket {
         }
     }
 
-    /// Whether any frame arrives within `wait`.
+    /// Whether no frame but pings and pongs arrives within `wait`. The server's first ping
+    /// goes out when its loop for the socket first runs, which can be after a message pushed
+    /// meanwhile: it is the transport's, not something the socket was sent.
     pub async fn quiet_for(&mut self, wait: Duration) -> bool {
-        tokio::time::timeout(wait, self.stream.next())
-            .await
-            .is_err()
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return true,
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                Ok(_) => return false,
+            }
+        }
     }
 
     pub async fn close(mut self) {

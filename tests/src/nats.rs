@@ -36,13 +36,13 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A running nats-server that is killed when dropped. Stop and start keep port and store.
 /// The Go runtime's soft memory limit for every nats-server the tests and benches start, as
 /// `deploy/` and `scripts/run.sh` set it: the garbage collector runs sooner as the heap nears
 /// it (never a hard cap). On one core with 100,000 users it took nats-server's peak from 88.6
 /// to 58.8 MiB at the same CPU per match (the HTTP bench, one run each).
 pub const GO_MEMORY_LIMIT: (&str, &str) = ("GOMEMLIMIT", "48MiB");
 
+/// A running nats-server that is killed when dropped. Stop and start keep port and store.
 pub struct NatsServer {
     port: u16,
     store: tempfile::TempDir,

@@ -32,7 +32,14 @@ pub fn matcher(matcher_file: &Path, data_dir: &Path) -> anyhow::Result<ExitCode>
 }
 
 pub fn audit(data_dir: &Path) -> anyhow::Result<ExitCode> {
-    let report = open(data_dir)?.audit().context("audit the ledger")?;
+    let db = open(data_dir)?;
+    if let Some((stored, counted)) = db.recount().context("recount the landing-page counts")? {
+        println!(
+            "CORRECTED: landing-page counts: stored {} active users and {} matches, counted {} and {}",
+            stored.users, stored.matches, counted.users, counted.matches
+        );
+    }
+    let report = db.audit().context("audit the ledger")?;
     for violation in &report.violations {
         println!("VIOLATION: {violation}");
     }

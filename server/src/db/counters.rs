@@ -18,8 +18,17 @@ const MATCHES_KEY: &[u8] = b"count/matches";
 /// The counts as committed and on disk: the flusher moves them once a change is durable.
 #[derive(Default)]
 pub struct Counters {
+    /// Users who have not withdrawn.
     pub users: AtomicU64,
+    /// Matches made.
     pub matches: AtomicU64,
+}
+
+/// The two counts at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub users: u64,
+    pub matches: u64,
 }
 
 /// A stored count.
@@ -38,19 +47,19 @@ impl Count {
     }
 }
 
-/// Moves the stored `count` by `delta` inside the caller's transaction.
+/// Moves the stored `count` by `delta` inside the caller's transaction. A count that would
+/// go below zero (it drifted: see [`Db::recount`]) stays at zero and is logged: a landing-page
+/// number must never refuse a withdrawal.
 pub(super) fn add_in(tx: &Tx<'_>, count: Count, delta: i64) -> TxResult<()> {
     let key = count.key();
     let now = match tx.meta.get(key)? {
         Some(bytes) => parse(key, &bytes).map_err(abort)?,
         None => 0,
     };
-    let next = now.checked_add_signed(delta).ok_or_else(|| {
-        abort(DbError::Corrupt(format!(
-            "meta/{} would leave 0..=u64::MAX: {now} + {delta}",
-            key_text(key)
-        )))
-    })?;
+    let next = now.checked_add_signed(delta).unwrap_or_else(|| {
+        tracing::error!(count = ?count, now, delta, "a stored count drifted; `comatching-server audit` recounts it");
+        now.saturating_add_signed(delta)
+    });
     tx.meta.insert(key, &next.to_be_bytes())?;
     Ok(())
 }
@@ -82,6 +91,32 @@ impl Db {
         self.counters.users.store(users, Ordering::Relaxed);
         self.counters.matches.store(matches, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Counts again by scanning and stores the counts when they differ from the stored ones,
+    /// which a binary from before the counts were stored leaves behind if it ran on this data.
+    /// Returns the stored and the counted ones when they differed. For a stopped server's
+    /// database (`comatching-server audit`): a running one moves them meanwhile.
+    pub fn recount(&self) -> DbResult<Option<(Counts, Counts)>> {
+        let stored = Counts {
+            users: self.counters.users.load(Ordering::Relaxed),
+            matches: self.counters.matches.load(Ordering::Relaxed),
+        };
+        let counted = Counts {
+            users: self.scan_active_users()?,
+            matches: self.matches.len() as u64,
+        };
+        if stored == counted {
+            return Ok(None);
+        }
+        self.store_count(USERS_KEY, counted.users)?;
+        self.store_count(MATCHES_KEY, counted.matches)?;
+        self.flush()?;
+        self.counters.users.store(counted.users, Ordering::Relaxed);
+        self.counters
+            .matches
+            .store(counted.matches, Ordering::Relaxed);
+        Ok(Some((stored, counted)))
     }
 
     fn scan_active_users(&self) -> DbResult<u64> {
@@ -151,5 +186,41 @@ mod tests {
             Some(&2u64.to_be_bytes()[..]),
             "the scanned count is stored"
         );
+    }
+
+    /// A count left behind by a binary that did not move it is corrected by a recount, and
+    /// until then a withdrawal that would take it below zero still goes through.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_drifted_count_never_refuses_a_withdrawal_and_a_recount_corrects_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let (first, second) = (sign_up(&db, 0).await, sign_up(&db, 1).await);
+        assert_eq!(db.recount().unwrap(), None, "nothing to correct");
+        db.meta.insert(USERS_KEY, &0u64.to_be_bytes()).unwrap();
+        db.withdraw(first).await.unwrap();
+        assert_eq!(
+            db.meta.get(USERS_KEY).unwrap().as_deref(),
+            Some(&0u64.to_be_bytes()[..])
+        );
+        drop(db);
+
+        let db = Db::open(dir.path()).unwrap();
+        assert_eq!(counts(&db), (0, 0), "the drifted count as stored");
+        let (zero, one) = (
+            Counts {
+                users: 0,
+                matches: 0,
+            },
+            Counts {
+                users: 1,
+                matches: 0,
+            },
+        );
+        assert_eq!(db.recount().unwrap(), Some((zero, one)));
+        assert_eq!(counts(&db), (1, 0));
+        db.withdraw(second).await.unwrap();
+        assert_eq!(counts(&db), (0, 0));
+        drop(db);
+        assert_eq!(counts(&Db::open(dir.path()).unwrap()), (0, 0));
     }
 }

@@ -45,7 +45,7 @@ pub mod users;
 
 pub use backup::restore;
 use batch::{Tx, Writer};
-pub use counters::Counters;
+pub use counters::{Counters, Counts};
 use error::key_text;
 pub use error::{DbError, DbResult};
 use rand::RngCore;

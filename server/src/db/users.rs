@@ -312,7 +312,12 @@ impl Db {
             Ok(user)
         };
         self.write_then(step, move |_| {
-            counters.users.fetch_sub(1, Ordering::Relaxed);
+            // Saturating, as the stored count (`counters::add_in`).
+            let _ = counters
+                .users
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    Some(n.saturating_sub(1))
+                });
         })
         .await
     }
