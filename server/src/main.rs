@@ -3,7 +3,7 @@ use comatching_server::cli::{self, Cli};
 use std::process::ExitCode;
 
 /// jemalloc instead of glibc's malloc: allocation was a fifth of the server's CPU in a match
-/// (perf), and with jemalloc the server spends 0.53–0.57 ms of CPU a match instead of 0.74 (the
+/// (perf), and with jemalloc the server spends 0.53–0.62 ms of CPU a match instead of 0.74 (the
 /// HTTP bench's closed loop, 100,000 users). It costs memory: the bench's server peak went
 /// from 86 to 104–116 MiB. glibc also needed its freed pages trimmed by hand every two
 /// seconds; jemalloc returns them itself (below).

@@ -27,7 +27,9 @@ pub struct Counters {
 /// The two counts at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
+    /// Users who have not withdrawn.
     pub users: u64,
+    /// Matches made.
     pub matches: u64,
 }
 
