@@ -177,6 +177,13 @@ mod tests {
     use super::*;
     use crate::model::account::Email;
 
+    /// [`open_indexed`] once sled has let go of the database just closed.
+    fn reopen_indexed(data_dir: &Path) -> (Arc<Db>, Search) {
+        let db = crate::db::reopen(data_dir);
+        let search = Search::open(&crate::search::dir(data_dir), db.clone()).unwrap();
+        (db, search)
+    }
+
     /// Demo users and an admin made from the command line are in the index, which is marked
     /// current: the next open (the server's start) reads it instead of rebuilding it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,14 +193,14 @@ mod tests {
         assert_eq!(crate::ops::demo::seed(&db, 20).await.unwrap(), 20);
         close_indexed(search).await.unwrap();
         drop(db);
-        let (db, search) = open_indexed(dir.path()).unwrap();
+        let (db, search) = reopen_indexed(dir.path());
         assert!(!search.rebuilt(), "the index was behind after demo");
         crate::ops::admin::create_admin(&db, "cli-admin@x.kr", "a long password", "운영자")
             .await
             .unwrap();
         close_indexed(search).await.unwrap();
         drop(db);
-        let (db, search) = open_indexed(dir.path()).unwrap();
+        let (db, search) = reopen_indexed(dir.path());
         assert!(!search.rebuilt(), "the index was behind after admin create");
         for email in ["demo00007@demo.comatching.kr", "cli-admin@x.kr"] {
             let user = db.user_by_email(&Email::parse(email).unwrap()).unwrap();

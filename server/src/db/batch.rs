@@ -23,8 +23,10 @@
 //! disk.
 //!
 //! A step that changes a user says so ([`Tx::user_changed`]); the batch then bumps the user
-//! generation in the same transaction and, once flushed, sends one [`UserChange`].
+//! generation in the same transaction and, once flushed, sends one [`UserChange`]. The events a
+//! batch queued for the matcher are added to the outbox's depth once it commits.
 
+use super::outbox::Depth;
 use super::signals::{self, Signals, UserChange};
 use super::{Db, DbError, DbResult, TxResult};
 use sled::transaction::TransactionalTree;
@@ -32,7 +34,7 @@ use sled::transaction::{
     ConflictableTransactionError, TransactionError, Transactional, UnabortableTransactionError,
 };
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use storage::UserId;
@@ -79,11 +81,12 @@ struct Unflushed {
 
 macro_rules! batch_trees {
     ($($name:ident),+ $(,)?) => {
-        /// Every tree of the database, as seen inside one batched transaction, and the users
-        /// its steps changed.
+        /// Every tree of the database, as seen inside one batched transaction, the users its
+        /// steps changed and the events they queued.
         pub struct Tx<'a> {
             $(pub $name: &'a TransactionalTree,)+
             changed: RefCell<Vec<UserId>>,
+            events: Cell<u64>,
         }
 
         impl<'a> Tx<'a> {
@@ -92,6 +95,7 @@ macro_rules! batch_trees {
                 Self {
                     $($name: views.next().expect("a view per tree"),)+
                     changed: RefCell::default(),
+                    events: Cell::default(),
                 }
             }
         }
@@ -152,6 +156,11 @@ impl Tx<'_> {
         self.changed.borrow_mut().push(user);
     }
 
+    /// Counts an event queued in the outbox by this transaction.
+    pub(super) fn event_queued(&self) {
+        self.events.set(self.events.get() + 1);
+    }
+
     /// Moves the user generation on if a step changed a user; returns the change to send.
     fn finish(&self) -> Result<Option<UserChange>, UnabortableTransactionError> {
         let mut users = self.changed.take();
@@ -198,7 +207,7 @@ impl Writer {
     /// flusher and waits for it when the queue closes, so waiting for the writer waits for both.
     pub fn start(db: &mut Db, jobs: Jobs) -> std::io::Result<()> {
         let (unflushed, to_flush) = std::sync::mpsc::sync_channel(MAX_UNFLUSHED_BATCHES);
-        let (sled, signals) = (db.db.clone(), db.signals.clone());
+        let (sled, signals, depth) = (db.db.clone(), db.signals.clone(), db.outbox_depth.clone());
         let flusher = std::thread::Builder::new()
             .name("sled-flusher".into())
             .spawn(move || flush_each(&sled, &signals, &to_flush))?;
@@ -209,7 +218,7 @@ impl Writer {
         };
         let thread = std::thread::Builder::new()
             .name("sled-writer".into())
-            .spawn(move || run(&trees, writer, jobs.0))?;
+            .spawn(move || run(&trees, &depth, writer, jobs.0))?;
         db.writer.thread = Some(thread);
         Ok(())
     }
@@ -270,17 +279,19 @@ impl Drop for Stages {
     }
 }
 
-/// The writer thread: commits batches and hands them to the flusher, which it stops and waits
-/// for once the queue closes (see [`Stages`]).
-fn run(trees: &[sled::Tree], stages: Stages, mut jobs: mpsc::Receiver<Job>) {
+/// The writer thread: commits batches, counts the events they queued into the outbox's
+/// `depth`, and hands them to the flusher, which it stops and waits for once the queue closes
+/// (see [`Stages`]).
+fn run(trees: &[sled::Tree], depth: &Depth, stages: Stages, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(job) = jobs.blocking_recv() {
         batch.push(job);
         top_up(&mut batch, MAX_BATCH, || jobs.try_recv().ok());
         metrics::histogram!("db_batch_steps").record(batch.len() as f64);
         let started = std::time::Instant::now();
-        let unflushed = commit(trees, &mut batch);
+        let (unflushed, events) = commit(trees, &mut batch);
         metrics::histogram!("db_batch_seconds").record(started.elapsed().as_secs_f64());
+        depth.add(events);
         assert!(
             batch.is_empty(),
             "every step of a batch is committed, aborted or answered"
@@ -365,13 +376,15 @@ fn run_step(step: &Step, tx: &Tx<'_>) -> TxResult<Value> {
 }
 
 /// Commits `batch`: returns the committed steps with their values and the users they changed,
-/// and the aborted steps with their refusals, all to be answered after the flush. A storage
-/// error is answered at once (nothing of the batch committed). Each rerun removes one aborted
-/// step, so this runs the transaction at most `batch.len() + 1` times.
-fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> Unflushed {
+/// and the aborted steps with their refusals, all to be answered after the flush, with the
+/// number of events the committed steps queued. A storage error is answered at once (nothing
+/// of the batch committed). Each rerun removes one aborted step, so this runs the transaction
+/// at most `batch.len() + 1` times.
+fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> (Unflushed, u64) {
     let mut committed = Vec::with_capacity(batch.len());
     let mut aborted = Vec::new();
     let change = RefCell::new(None);
+    let (events, mut committed_events) = (Cell::new(0), 0);
     while !batch.is_empty() {
         let values = RefCell::new(Vec::with_capacity(batch.len()));
         let result = trees.transaction(|views| {
@@ -393,10 +406,12 @@ fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> Unflushed {
                 }
             }
             *change.borrow_mut() = tx.finish()?;
+            events.set(tx.events.get());
             Ok(())
         });
         match result {
             Ok(()) => {
+                committed_events = events.get();
                 let values = values.into_inner();
                 let jobs = batch.drain(..).map(|job| (job.reply, job.after));
                 committed.extend(
@@ -416,11 +431,12 @@ fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> Unflushed {
             }
         }
     }
-    Unflushed {
+    let unflushed = Unflushed {
         committed,
         change: change.into_inner(),
         aborted,
-    }
+    };
+    (unflushed, committed_events)
 }
 
 #[cfg(test)]

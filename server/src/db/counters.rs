@@ -174,14 +174,14 @@ mod tests {
         assert_eq!(counts(&db), (2, 0));
         drop(db);
 
-        let db = Db::open(dir.path()).unwrap();
+        let db = crate::db::reopen(dir.path());
         assert_eq!(counts(&db), (2, 0));
         db.meta.remove(USERS_KEY).unwrap();
         db.meta.remove(MATCHES_KEY).unwrap();
         db.flush().unwrap();
         drop(db);
 
-        let db = Db::open(dir.path()).unwrap();
+        let db = crate::db::reopen(dir.path());
         assert_eq!(counts(&db), (2, 0));
         assert_eq!(
             db.meta.get(USERS_KEY).unwrap().as_deref(),
@@ -206,7 +206,7 @@ mod tests {
         );
         drop(db);
 
-        let db = Db::open(dir.path()).unwrap();
+        let db = crate::db::reopen(dir.path());
         assert_eq!(counts(&db), (0, 0), "the drifted count as stored");
         let (zero, one) = (
             Counts {
@@ -223,6 +223,6 @@ mod tests {
         db.withdraw(second).await.unwrap();
         assert_eq!(counts(&db), (0, 0));
         drop(db);
-        assert_eq!(counts(&Db::open(dir.path()).unwrap()), (0, 0));
+        assert_eq!(counts(&crate::db::reopen(dir.path())), (0, 0));
     }
 }

@@ -210,7 +210,7 @@ proptest! {
         let made = db.all_matches().count() as u64;
         prop_assert_eq!(db.counters().matches.load(Ordering::SeqCst), made);
         drop(db);
-        let db = Db::open(dir.path()).unwrap();
+        let db = super::reopen(dir.path());
         prop_assert_eq!(db.counters().matches.load(Ordering::SeqCst), made, "the stored count");
         prop_assert_eq!(db.counters().users.load(Ordering::SeqCst), users.len() as u64);
     }

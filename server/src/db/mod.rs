@@ -66,6 +66,21 @@ fn abort(error: impl Into<DbError>) -> ConflictableTransactionError<DbError> {
     ConflictableTransactionError::Abort(error.into())
 }
 
+/// Opens the database in `dir` again, for tests: sled's background threads may hold the closed
+/// one's lock for a moment after its last [`Db`] is gone.
+#[cfg(test)]
+pub(crate) fn reopen(dir: &Path) -> Arc<Db> {
+    const TRIES: u32 = 100;
+    const PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+    for _ in 1..TRIES {
+        if let Ok(db) = Db::open(dir) {
+            return db;
+        }
+        std::thread::sleep(PAUSE);
+    }
+    Db::open(dir).expect("reopen the database")
+}
+
 /// Records are JSON in sled: small, and new fields can be added with `#[serde(default)]`.
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("records serialize")
@@ -143,6 +158,8 @@ pub struct Db {
     /// Random per database and never sent anywhere: keys the export's pseudonyms.
     pseudonym_key: pseudonyms::Key,
     counters: Arc<Counters>,
+    /// Events waiting in the outbox, counted in memory (see [`outbox::Depth`]).
+    outbox_depth: Arc<outbox::Depth>,
     signals: Arc<Signals>,
 }
 
@@ -207,6 +224,7 @@ impl Db {
             instance,
             pseudonym_key,
             counters: Arc::default(),
+            outbox_depth: Arc::default(),
             signals: Arc::default(),
         };
         // Saved match replies of the format before typed replies: a day's worth at most.
@@ -215,6 +233,7 @@ impl Db {
         // left only by a crash, and never taken from a balance, so dropping them releases them.
         this.db.drop_tree("reservations")?;
         this.load_counters()?;
+        this.load_outbox_depth();
         Writer::start(&mut this, jobs)
             .map_err(|e| DbError::Corrupt(format!("start the writer thread: {e}")))?;
         this.migrate_nickname_keys()?;

@@ -73,26 +73,8 @@ impl Db {
 mod tests {
     use super::*;
     use crate::db::users::UserRecord;
-    use crate::db::{encode, key_id, DbError};
+    use crate::db::{encode, key_id, reopen, DbError};
     use crate::model::account::Email;
-    use std::path::Path;
-    use std::sync::Arc;
-    use std::time::Duration;
-
-    /// How often, and how far apart, a reopen is tried while sled's background threads still
-    /// hold the closed database's lock.
-    const REOPEN_TRIES: u32 = 100;
-    const REOPEN_PAUSE: Duration = Duration::from_millis(20);
-
-    fn reopen(dir: &Path) -> Arc<Db> {
-        for _ in 1..REOPEN_TRIES {
-            if let Ok(db) = Db::open(dir) {
-                return db;
-            }
-            std::thread::sleep(REOPEN_PAUSE);
-        }
-        Db::open(dir).expect("reopen the database")
-    }
 
     async fn sign_up(db: &Db, email: &str, nickname: &str) -> DbResult<UserRecord> {
         let email = Email::parse(email).unwrap();

@@ -1,9 +1,10 @@
 //! The transactional outbox: events written with the change that caused them, published to
 //! JetStream by the relay, deleted only after JetStream acknowledged them.
 
+use super::batch::Tx;
 use super::{Db, DbError, DbResult, TxResult};
-use sled::transaction::TransactionalTree;
 use std::ops::Bound;
+use std::sync::atomic::{AtomicI64, Ordering};
 use storage::codec;
 use storage::events::UserEvent;
 use storage::UserId;
@@ -19,17 +20,43 @@ pub struct OutboxEntry {
     pub payload: Vec<u8>,
 }
 
+/// How many events wait in the outbox, kept in memory: `/readyz` (public) and every metrics
+/// scrape ask, and sled counts a tree by reading all of it, which during a broker outage (the
+/// outbox at its longest) would cost each such request a scan of every waiting event.
+///
+/// Counted once at open, moved by the writer when a batch that queued events commits and by
+/// the relay's deletes. Signed: a delete may land before the writer adds its batch.
+#[derive(Debug, Default)]
+pub struct Depth(AtomicI64);
+
+impl Depth {
+    /// Events added by a committed batch.
+    pub(super) fn add(&self, events: u64) {
+        let events = i64::try_from(events).expect("a batch queues at most a few thousand events");
+        self.0.fetch_add(events, Ordering::Relaxed);
+    }
+
+    fn removed_one(&self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> usize {
+        usize::try_from(self.0.load(Ordering::Relaxed)).unwrap_or(0)
+    }
+}
+
 /// Queues `event` inside a transaction. The id is generated inside the transaction, after the
 /// user was read, so a later version of a user always gets a larger id.
-pub fn push_in(outbox: &TransactionalTree, user: UserId, event: &UserEvent) -> TxResult<()> {
+pub fn push_in(tx: &Tx<'_>, user: UserId, event: &UserEvent) -> TxResult<()> {
     let payload =
         codec::encode(event).map_err(|source| super::abort(DbError::Encode { user, source }))?;
-    let id = outbox.generate_id()?;
+    let id = tx.outbox.generate_id()?;
     let mut value = Vec::with_capacity(16 + payload.len());
     value.extend_from_slice(&super::now_ms().to_be_bytes());
     value.extend_from_slice(&user.to_be_bytes());
     value.extend_from_slice(&payload);
-    outbox.insert(&id.to_be_bytes(), value)?;
+    tx.outbox.insert(&id.to_be_bytes(), value)?;
+    tx.event_queued();
     Ok(())
 }
 
@@ -48,7 +75,7 @@ impl Db {
                 rest.split_first_chunk::<8>(),
             ) else {
                 tracing::error!("dropping a malformed outbox entry");
-                self.outbox.remove(key)?;
+                self.outbox_delete(&key)?;
                 continue;
             };
             entries.push(OutboxEntry {
@@ -63,12 +90,25 @@ impl Db {
     /// Deletes a published entry. Not flushed: if a crash loses the delete, the entry is
     /// published again and JetStream drops it as a duplicate (or the matcher, by version).
     pub fn outbox_remove(&self, event_id: u64) -> DbResult<()> {
-        self.outbox.remove(event_id.to_be_bytes())?;
+        self.outbox_delete(&event_id.to_be_bytes())
+    }
+
+    /// Deletes an entry; the depth moves only if it was there (an ack may come twice).
+    fn outbox_delete(&self, key: &[u8]) -> DbResult<()> {
+        if self.outbox.remove(key)?.is_some() {
+            self.outbox_depth.removed_one();
+        }
         Ok(())
     }
 
+    /// Events waiting to be published (see [`Depth`]).
     pub fn outbox_len(&self) -> usize {
-        self.outbox.len()
+        self.outbox_depth.get()
+    }
+
+    /// Counts the waiting events by reading them all; at open, before any write.
+    pub(super) fn load_outbox_depth(&self) {
+        self.outbox_depth.add(self.outbox.len() as u64);
     }
 
     /// How long the oldest waiting event has waited, in milliseconds (0 when none waits).
@@ -90,6 +130,7 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use storage::events::UserRemoved;
 
     /// The relay reads on from the last entry it read: page after page gives every entry once,
     /// in order, as one read of them all does.
@@ -115,5 +156,38 @@ mod tests {
             db.outbox_batch(Some(all[4].event_id), 100).unwrap(),
             all[5..]
         );
+    }
+
+    /// The depth kept in memory is the tree's count: after queued events, a step that queued
+    /// one and aborted, deletes (one of them twice, as an ack that came again) and a reopen.
+    #[tokio::test]
+    async fn the_depth_follows_queued_aborted_and_deleted_events_and_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        assert_eq!(crate::ops::demo::seed(&db, 10).await.unwrap(), 10);
+        assert_eq!(db.outbox_len(), 10);
+        let refused = db
+            .write(|tx| {
+                let event = UserEvent::Removed(UserRemoved {
+                    user_id: UserId(1),
+                    version: 99,
+                });
+                push_in(tx, UserId(1), &event)?;
+                Err::<(), _>(crate::db::abort(DbError::NotFound("step")))
+            })
+            .await;
+        assert!(matches!(refused, Err(DbError::NotFound(_))));
+        assert_eq!(db.outbox_len(), 10, "the aborted step's event never landed");
+
+        let all = db.outbox_batch(None, 100).unwrap();
+        for entry in [&all[0], &all[0], &all[1]] {
+            db.outbox_remove(entry.event_id).unwrap();
+        }
+        assert_eq!(db.outbox_len(), 8);
+        assert_eq!(db.outbox.len(), 8);
+        drop(db);
+
+        let db = crate::db::reopen(dir.path());
+        assert_eq!(db.outbox_len(), 8, "counted again at open");
     }
 }

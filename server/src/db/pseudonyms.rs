@@ -60,25 +60,8 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::reopen;
     use sha2::Digest;
-    use std::path::Path;
-    use std::sync::Arc;
-    use std::time::Duration;
-
-    /// How often, and how far apart, a reopen is tried while sled's background threads still
-    /// hold the closed database's lock.
-    const REOPEN_TRIES: u32 = 100;
-    const REOPEN_PAUSE: Duration = Duration::from_millis(20);
-
-    fn reopen(dir: &Path) -> Arc<Db> {
-        for _ in 1..REOPEN_TRIES {
-            if let Ok(db) = Db::open(dir) {
-                return db;
-            }
-            std::thread::sleep(REOPEN_PAUSE);
-        }
-        Db::open(dir).expect("reopen the database")
-    }
 
     /// What the export used to write: SHA-256 of `instance:id`, which anyone who reads the
     /// stream's message ids can compute.

@@ -146,7 +146,7 @@ pub(super) fn store_and_queue_event_in(tx: &Tx<'_>, user: &mut UserRecord) -> Tx
     user.version += 1;
     store_in(tx, user)?;
     if let Some(event) = user.event() {
-        outbox::push_in(tx.outbox, user.id, &event)?;
+        outbox::push_in(tx, user.id, &event)?;
     }
     Ok(())
 }
@@ -205,7 +205,7 @@ impl Db {
                             continue;
                         };
                         if let Some(event) = user.event() {
-                            outbox::push_in(tx.outbox, id, &event)?;
+                            outbox::push_in(tx, id, &event)?;
                             tx.user_changed(id);
                             queued += 1;
                         }
@@ -363,7 +363,7 @@ impl Db {
                                 version: on_stream + 1,
                             }),
                         };
-                        outbox::push_in(tx.outbox, id, &event)?;
+                        outbox::push_in(tx, id, &event)?;
                         tx.user_changed(id);
                         queued += 1;
                     }
