@@ -81,7 +81,7 @@ NATS_SERVER_BIN=$(ensure_nats_server "$root")
 export NATS_SERVER_BIN
 echo "using $("$NATS_SERVER_BIN" --version)"
 # The build takes ~8 GB (target/debug); a linker that runs out of disk dies with SIGBUS.
-echo "free on the build's disk: $(df -h --output=avail "$root" | tail -1 | tr -d ' ')"
+echo "free on the build's disk: $(df -h --output=avail "${CARGO_TARGET_DIR:-$root}" | tail -1 | tr -d ' ')"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings

@@ -80,6 +80,13 @@ impl Proc {
         assert!(sent.success(), "kill -{signal} {pid}");
     }
 
+    /// SIGSTOP now, SIGCONT when the guard is dropped: a failed assertion never leaves the
+    /// process frozen.
+    pub fn freeze(&self) -> Frozen {
+        self.signal("STOP");
+        Frozen(self.id())
+    }
+
     /// SIGTERM, then waits for a clean exit.
     pub fn terminate(mut self) {
         let pid = self.child.id().to_string();
@@ -185,4 +192,15 @@ pub fn matcher_args(
     }
     args.extend(extra.iter().map(|a| a.to_string()));
     args
+}
+
+/// A process stopped by [`Proc::freeze`]; dropping this resumes it.
+pub struct Frozen(u32);
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-CONT", &self.0.to_string()])
+            .status();
+    }
 }

@@ -1,17 +1,36 @@
 //! Operating the service: a consistent backup of a running server, restored into a new
-//! directory; and resync after the USERS stream itself was lost.
+//! directory, even with a match in flight whose client left; and resync after the USERS stream
+//! itself was lost.
 
+use comatching_tests::app::spawn_app_with;
 use comatching_tests::process::Proc;
 use comatching_tests::{spawn_app, ApiClient};
 use serde_json::json;
+use std::path::Path;
+use std::time::Duration;
 use storage::broker::USERS_STREAM;
 use tokio::sync::oneshot;
+
+const DEADLINE: Duration = Duration::from_secs(30);
 
 fn server_cli(args: &[&str]) -> String {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let (ok, output) = Proc::run("comatching-server", &args, "");
     assert!(ok, "comatching-server {args:?}: {output}");
     output
+}
+
+/// Restores `backup` into `restored` (new) and checks that the audit passes there.
+fn restore_audited(backup: &Path, restored: &Path) {
+    server_cli(&[
+        "restore",
+        "--from",
+        &backup.display().to_string(),
+        "--data-dir",
+        &restored.display().to_string(),
+    ]);
+    let audit = server_cli(&["audit", "--data-dir", &restored.display().to_string()]);
+    assert!(audit.contains("0 violations"), "{audit}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -39,13 +58,7 @@ async fn a_backup_of_a_running_server_restores_every_account_point_and_match() {
     app.stop_server().await;
 
     let restored = app.dir.path().join("restored");
-    server_cli(&[
-        "restore",
-        "--from",
-        &backup.display().to_string(),
-        "--data-dir",
-        &restored.display().to_string(),
-    ]);
+    restore_audited(&backup, &restored);
     let refused = Proc::run(
         "comatching-server",
         &[
@@ -63,8 +76,6 @@ async fn a_backup_of_a_running_server_restores_every_account_point_and_match() {
         "{}",
         refused.1
     );
-    let audit = server_cli(&["audit", "--data-dir", &restored.display().to_string()]);
-    assert!(audit.contains("0 violations"), "{audit}");
 
     let config = comatching_server::Config::new(&restored, &app.nats.url());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -86,6 +97,70 @@ async fn a_backup_of_a_running_server_restores_every_account_point_and_match() {
     );
     let _ = stop.send(());
     server.await.unwrap().unwrap();
+    app.stop().await;
+}
+
+/// A match whose client left keeps the write barrier to its end: a backup asked for meanwhile
+/// (the matcher frozen with SIGSTOP, so the match waits) waits for it, then holds the match
+/// and its charge together, and the restored database passes the audit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_waits_for_a_match_whose_client_left() {
+    const FUNDS: u64 = 3_000;
+    let mut app = spawn_app_with(|config| config.match_timeout_ms = 20_000, false).await;
+    let matcher = app.spawn_matcher_process("matcher.log");
+    let (me, her) = (app.client(), app.client());
+    me.join("떠난이", "MALE", "수학과").await;
+    her.join("남은이", "FEMALE", "국문과").await;
+    app.fund(&me, FUNDS).await;
+    app.ready_for_matches().await;
+
+    let frozen = matcher.freeze();
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(500))
+        .build()
+        .expect("http client");
+    let gave_up = impatient
+        .post(format!("{}/api/matches", app.base))
+        .header("cookie", me.session_cookie().await)
+        .json(&json!({"options": {}}))
+        .send()
+        .await;
+    assert!(
+        gave_up.as_ref().is_err_and(reqwest::Error::is_timeout),
+        "the match was answered while the matcher was stopped: {gave_up:?}"
+    );
+
+    let data = app.server_data_dir().display().to_string();
+    let backup = app.dir.path().join("in-flight.backup");
+    let out = backup.display().to_string();
+    let backing_up = tokio::task::spawn_blocking(move || {
+        server_cli(&["backup", "--out", &out, "--data-dir", &data])
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        !backing_up.is_finished(),
+        "the backup ran while a match was in flight"
+    );
+    drop(frozen); // SIGCONT: the match ends, then the backup runs.
+    let said = tokio::time::timeout(DEADLINE, backing_up)
+        .await
+        .expect("the backup ended in time")
+        .expect("the backup command ran");
+    assert!(said.contains("backup of"), "{said}");
+    app.stop_server().await;
+
+    let restored = app.dir.path().join("restored");
+    restore_audited(&backup, &restored);
+    let db = comatching_server::db::Db::open(&restored).expect("open the restored database");
+    let matches: Vec<_> = db.all_matches().map(Result::unwrap).collect();
+    assert_eq!(matches.len(), 1, "the match in flight is in the backup");
+    let charged = matches[0].price - matches[0].refunded;
+    assert_eq!(
+        db.account(matches[0].requester).unwrap().balance,
+        FUNDS - charged,
+        "and so is its charge"
+    );
+    drop(db);
     app.stop().await;
 }
 

@@ -86,7 +86,7 @@ macro_rules! batch_trees {
         pub struct Tx<'a> {
             $(pub $name: &'a TransactionalTree,)+
             changed: RefCell<Vec<UserId>>,
-            events: Cell<u64>,
+            queued_events: Cell<u64>,
         }
 
         impl<'a> Tx<'a> {
@@ -95,7 +95,7 @@ macro_rules! batch_trees {
                 Self {
                     $($name: views.next().expect("a view per tree"),)+
                     changed: RefCell::default(),
-                    events: Cell::default(),
+                    queued_events: Cell::default(),
                 }
             }
         }
@@ -158,7 +158,7 @@ impl Tx<'_> {
 
     /// Counts an event queued in the outbox by this transaction.
     pub(super) fn event_queued(&self) {
-        self.events.set(self.events.get() + 1);
+        self.queued_events.set(self.queued_events.get() + 1);
     }
 
     /// Moves the user generation on if a step changed a user; returns the change to send.
@@ -406,7 +406,7 @@ fn commit(trees: &[sled::Tree], batch: &mut Vec<Job>) -> (Unflushed, u64) {
                 }
             }
             *change.borrow_mut() = tx.finish()?;
-            events.set(tx.events.get());
+            events.set(tx.queued_events.get());
             Ok(())
         });
         match result {

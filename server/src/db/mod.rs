@@ -67,7 +67,8 @@ fn abort(error: impl Into<DbError>) -> ConflictableTransactionError<DbError> {
 }
 
 /// Opens the database in `dir` again, for tests: sled's background threads may hold the closed
-/// one's lock for a moment after its last [`Db`] is gone.
+/// one's lock for a moment after its last [`Db`] is gone (any error is tried again, for up to
+/// two seconds, then reported).
 #[cfg(test)]
 pub(crate) fn reopen(dir: &Path) -> Arc<Db> {
     const TRIES: u32 = 100;
@@ -178,13 +179,16 @@ impl Db {
         let instance = instance_id(&db)?;
         let pseudonym_key = pseudonyms::key(&db)?;
         let (writer, jobs) = batch::channel();
+        let outbox = db.open_tree("outbox")?;
+        // Counted once here (see `outbox::Depth`); it is short but for a broker outage.
+        let outbox_depth = Arc::new(outbox::Depth::new(outbox.len()));
         let mut this = Self {
             users: db.open_tree("users")?,
             emails: db.open_tree("emails")?,
             nicknames: db.open_tree("nicknames")?,
             sessions: db.open_tree("sessions")?,
             user_sessions: db.open_tree("user_sessions")?,
-            outbox: db.open_tree("outbox")?,
+            outbox,
             matches: db.open_tree("matches")?,
             user_matches: db.open_tree("user_matches")?,
             partners: db.open_tree("partners")?,
@@ -224,7 +228,7 @@ impl Db {
             instance,
             pseudonym_key,
             counters: Arc::default(),
-            outbox_depth: Arc::default(),
+            outbox_depth,
             signals: Arc::default(),
         };
         // Saved match replies of the format before typed replies: a day's worth at most.
@@ -233,7 +237,6 @@ impl Db {
         // left only by a crash, and never taken from a balance, so dropping them releases them.
         this.db.drop_tree("reservations")?;
         this.load_counters()?;
-        this.load_outbox_depth();
         Writer::start(&mut this, jobs)
             .map_err(|e| DbError::Corrupt(format!("start the writer thread: {e}")))?;
         this.migrate_nickname_keys()?;

@@ -20,19 +20,30 @@ pub struct OutboxEntry {
     pub payload: Vec<u8>,
 }
 
-/// How many events wait in the outbox, kept in memory: `/readyz` (public) and every metrics
-/// scrape ask, and sled counts a tree by reading all of it, which during a broker outage (the
-/// outbox at its longest) would cost each such request a scan of every waiting event.
+/// How many events wait in the outbox, kept in memory: every metrics scrape, `/readyz` (public)
+/// and the relay's retry warnings ask, and sled counts a tree by reading all of it, so while a
+/// long outbox drains (after a broker outage) each of them would read every waiting event.
 ///
-/// Counted once at open, moved by the writer when a batch that queued events commits and by
-/// the relay's deletes. Signed: a delete may land before the writer adds its batch.
-#[derive(Debug, Default)]
-pub struct Depth(AtomicI64);
+/// Counted once at open, moved by the writer when a batch that queued events commits (every
+/// insert goes through [`push_in`]) and by deletes. The writer adds a batch just after its
+/// commit, so for that moment a relay that already published and deleted some of its events
+/// sees the depth low (signed, so it comes right when the add lands). A storage error in the
+/// middle of a commit could leave events uncounted until the next open.
+#[derive(Debug)]
+pub(super) struct Depth(AtomicI64);
 
 impl Depth {
-    /// Events added by a committed batch.
+    /// The depth of a tree of `waiting` events.
+    pub(super) fn new(waiting: usize) -> Self {
+        Self(AtomicI64::new(
+            i64::try_from(waiting).expect("sled holds fewer than 2^63 entries"),
+        ))
+    }
+
+    /// Events queued by a committed batch.
     pub(super) fn add(&self, events: u64) {
-        let events = i64::try_from(events).expect("a batch queues at most a few thousand events");
+        let events =
+            i64::try_from(events).expect("MAX_BATCH steps of REPUBLISH_BATCH events fit an i64");
         self.0.fetch_add(events, Ordering::Relaxed);
     }
 
@@ -45,8 +56,9 @@ impl Depth {
     }
 }
 
-/// Queues `event` inside a transaction. The id is generated inside the transaction, after the
-/// user was read, so a later version of a user always gets a larger id.
+/// Queues `event` inside a transaction, and counts it (see [`Depth`]): the only way into the
+/// outbox. The id is generated inside the transaction, after the user was read, so a later
+/// version of a user always gets a larger id.
 pub fn push_in(tx: &Tx<'_>, user: UserId, event: &UserEvent) -> TxResult<()> {
     let payload =
         codec::encode(event).map_err(|source| super::abort(DbError::Encode { user, source }))?;
@@ -106,11 +118,6 @@ impl Db {
         self.outbox_depth.get()
     }
 
-    /// Counts the waiting events by reading them all; at open, before any write.
-    pub(super) fn load_outbox_depth(&self) {
-        self.outbox_depth.add(self.outbox.len() as u64);
-    }
-
     /// How long the oldest waiting event has waited, in milliseconds (0 when none waits).
     pub fn outbox_oldest_age_ms(&self) -> DbResult<i64> {
         Ok(match self.outbox.first()? {
@@ -159,8 +166,9 @@ mod tests {
     }
 
     /// The depth kept in memory is the tree's count: after queued events, a step that queued
-    /// one and aborted, deletes (one of them twice, as an ack that came again) and a reopen.
-    #[tokio::test]
+    /// one and aborted, deletes (one of them twice, as an ack that came again), batches mixing
+    /// both kinds of steps, and a reopen.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_depth_follows_queued_aborted_and_deleted_events_and_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(dir.path()).unwrap();
@@ -185,9 +193,33 @@ mod tests {
         }
         assert_eq!(db.outbox_len(), 8);
         assert_eq!(db.outbox.len(), 8);
+
+        // Steps that share batches, a third of them aborting after queueing (each abort runs
+        // its batch again without it).
+        let steps = (0u64..150).map(|i| {
+            db.write(move |tx| {
+                let event = UserEvent::Removed(UserRemoved {
+                    user_id: UserId(i),
+                    version: 1,
+                });
+                push_in(tx, UserId(i), &event)?;
+                if i % 3 == 0 {
+                    return Err(crate::db::abort(DbError::NotFound("step")));
+                }
+                Ok(())
+            })
+        });
+        let committed = futures::future::join_all(steps)
+            .await
+            .iter()
+            .filter(|result| result.is_ok())
+            .count();
+        assert_eq!(committed, 100);
+        assert_eq!(db.outbox_len(), 108);
+        assert_eq!(db.outbox.len(), 108);
         drop(db);
 
         let db = crate::db::reopen(dir.path());
-        assert_eq!(db.outbox_len(), 8, "counted again at open");
+        assert_eq!(db.outbox_len(), 108, "counted again at open");
     }
 }

@@ -12,16 +12,27 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::error::Error as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::OwnedRwLockReadGuard;
 
 /// Requests that change nothing: no origin check, no barrier.
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// A state-changing request's share of the write barrier, in its extensions. Work the request
+/// leaves running once it is answered or abandoned (a match whose client left, a reset mail
+/// sent after the reply) keeps a clone, so a backup waits for that work too.
+#[derive(Clone)]
+pub struct WriteTurn {
+    _shared: Arc<OwnedRwLockReadGuard<()>>,
+}
+
 /// State-changing requests hold the write barrier (shared), so a backup, which takes it
-/// exclusively, sees no write in flight. The body is read first (bounded in size, and in time
-/// by the body timeout), so a slow client never holds the barrier; a body that is not JSON is
-/// refused here, before any handler (a report may come as a form with an image: larger).
+/// exclusively, sees no write in flight; see [`WriteTurn`] for work that outlives the request.
+/// The body is read first (bounded in size, and in time by the body timeout), so a slow client
+/// never holds the barrier; a body that is not JSON is refused here, before any handler (a
+/// report may come as a form with an image: larger).
 pub async fn hold_write_barrier(
     State(state): State<AppState>,
     request: Request,
@@ -48,9 +59,16 @@ pub async fn hold_write_barrier(
         )
         .into_response();
     }
-    let request = Request::from_parts(parts, Body::from(bytes));
-    let _shared = state.write_barrier.read().await;
-    next.run(request).await
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    let turn = WriteTurn {
+        _shared: Arc::new(state.write_barrier.clone().read_owned().await),
+    };
+    // Extractors drop the request's extensions before the handler runs: this clone holds the
+    // barrier until the response.
+    request.extensions_mut().insert(turn.clone());
+    let response = next.run(request).await;
+    drop(turn);
+    response
 }
 
 /// The one request that may carry a form with a file (a report's image), and its limit.

@@ -123,12 +123,15 @@ impl Matchmaker {
 
     /// Asks for a match for `me` and waits for the outcome. The work runs on a task of its
     /// own: if this future is dropped, the task still finishes (and saves its outcome under
-    /// `key`), so a retry with the key gets the answer instead of a second charge.
+    /// `key`), so a retry with the key gets the answer instead of a second charge. The task
+    /// keeps `hold` until it ends (the request's share of the write barrier, so a backup waits
+    /// for a match whose client left).
     pub async fn request(
         &self,
         me: UserRecord,
         options: MatchOptions,
         key: Option<IdempotencyKey>,
+        hold: impl Send + 'static,
     ) -> MatchResult {
         let fingerprint = serde_json::to_string(&options).expect("options serialize");
         let keyed = key.map(|key| KeyedRequest {
@@ -137,7 +140,10 @@ impl Matchmaker {
         });
         let ask = Ask { me, options, keyed };
         let inner = self.inner.clone();
-        let task = tokio::spawn(async move { inner.run(ask).await });
+        let task = tokio::spawn(async move {
+            let _hold = hold;
+            inner.run(ask).await
+        });
         task.await.unwrap_or(Err(MatchError::Panicked))
     }
 }

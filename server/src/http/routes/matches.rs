@@ -5,11 +5,13 @@ use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::path_id;
 use crate::http::extract::ApiJson;
+use crate::http::middleware::WriteTurn;
 use crate::http::state::AppState;
 use crate::http::views::{CountReply, MatchCreated, MatchReply, MatchView, QuoteReply};
 use crate::model::idempotency_key::IdempotencyKey;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::Extension;
 use axum::Json;
 use serde::Deserialize;
 use storage::options::{MatchOptions, MatchOptionsDraft};
@@ -41,13 +43,15 @@ pub async fn quote(
 }
 
 /// `POST /api/matches`: the matchmaker asks the matcher, then records the match and spends
-/// its price in one commit, to the end even if this client leaves. A repeated `Idempotency-Key` answers the
-/// first reply again and charges nothing.
+/// its price in one commit, to the end even if this client leaves (holding the request's share
+/// of the write barrier until then). A repeated `Idempotency-Key` answers the first reply again
+/// and charges nothing.
 #[utoipa::path(post, path = "/api/matches", tag = "matches", security(("session" = [])), request_body = MatchBody, params(("Idempotency-Key" = Option<String>, Header, description = "1 to 64 visible characters; a repeat answers the first reply again")), responses((status = 201, body = MatchCreated), (status = 503, body = ErrorBody, description = "MATCHER_UNAVAILABLE: nothing was charged")))]
 pub async fn create(
     State(state): State<AppState>,
     current: CurrentUser,
     headers: HeaderMap,
+    Extension(turn): Extension<WriteTurn>,
     ApiJson(body): ApiJson<MatchBody>,
 ) -> ApiResult<(StatusCode, Json<MatchCreated>)> {
     state.limits.matches(current.user.id)?;
@@ -63,7 +67,10 @@ pub async fn create(
         .map(|value| IdempotencyKey::parse(value.as_bytes()))
         .transpose()?;
     let options = MatchOptions::parse(body.options)?;
-    let matched = state.matchmaker.request(current.user, options, key).await?;
+    let matched = state
+        .matchmaker
+        .request(current.user, options, key, turn)
+        .await?;
     let reply = MatchCreated {
         matched: MatchView::new(&matched.record, seoul::current_year()),
         balance: matched.balance,

@@ -5,11 +5,13 @@ use crate::domain::password;
 use crate::http::auth::CurrentUser;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::ApiJson;
+use crate::http::middleware::WriteTurn;
 use crate::http::state::AppState;
 use crate::mail::reset_mail;
 use crate::model::account::{Email, Password};
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
+use axum::Extension;
 use base64::Engine;
 use rand::RngCore;
 use serde::Deserialize;
@@ -52,10 +54,12 @@ async fn send_reset(state: &AppState, email: &Email) -> anyhow::Result<()> {
 #[utoipa::path(post, path = "/api/auth/password-reset", tag = "account", request_body = ResetRequestBody, responses((status = 202, description = "a mail is on its way if the account exists")))]
 pub async fn request_reset(
     State(state): State<AppState>,
+    Extension(turn): Extension<WriteTurn>,
     ApiJson(body): ApiJson<ResetRequestBody>,
 ) -> ApiResult<StatusCode> {
     let email = Email::parse(&body.email)?;
     tokio::spawn(async move {
+        let _turn = turn;
         if let Err(e) = send_reset(&state, &email).await {
             tracing::warn!(error = %format!("{e:#}"), "password reset mail");
         }
