@@ -2,9 +2,9 @@
 //! directory, even with a match in flight whose client left; and resync after the USERS stream
 //! itself was lost.
 
-use comatching_tests::app::spawn_app_with;
+use comatching_tests::app::{spawn_app_with, TestApp};
 use comatching_tests::process::Proc;
-use comatching_tests::{spawn_app, ApiClient};
+use comatching_tests::{spawn_app, wait_until, ApiClient};
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
@@ -18,6 +18,19 @@ fn server_cli(args: &[&str]) -> String {
     let (ok, output) = Proc::run("comatching-server", &args, "");
     assert!(ok, "comatching-server {args:?}: {output}");
     output
+}
+
+/// Whether the server has begun a match: it timed a match's `lock` stage.
+async fn a_match_began(app: &TestApp) -> Option<()> {
+    let page = reqwest::get(app.metrics_url())
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    page.lines()
+        .any(|line| line.starts_with("match_stage_seconds_count{stage=\"lock\"}"))
+        .then_some(())
 }
 
 /// Restores `backup` into `restored` (new) and checks that the audit passes there.
@@ -115,19 +128,17 @@ async fn a_backup_waits_for_a_match_whose_client_left() {
     app.ready_for_matches().await;
 
     let frozen = matcher.freeze();
-    let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(500))
-        .build()
-        .expect("http client");
-    let gave_up = impatient
+    let asking = reqwest::Client::new()
         .post(format!("{}/api/matches", app.base))
         .header("cookie", me.session_cookie().await)
         .json(&json!({"options": {}}))
-        .send()
-        .await;
+        .send();
+    let leaving = tokio::spawn(asking);
+    wait_until("the match to begin", DEADLINE, || a_match_began(&app)).await;
+    leaving.abort();
     assert!(
-        gave_up.as_ref().is_err_and(reqwest::Error::is_timeout),
-        "the match was answered while the matcher was stopped: {gave_up:?}"
+        leaving.await.is_err_and(|e| e.is_cancelled()),
+        "the match was answered while the matcher was stopped"
     );
 
     let data = app.server_data_dir().display().to_string();

@@ -69,7 +69,8 @@ fn write_backup(db: &sled::Db, out: &Path) -> anyhow::Result<u64> {
     Ok(items)
 }
 
-/// Loads a backup (of either format) into `dir`, which must not hold a database yet.
+/// Loads a backup (of either format) into `dir`, which must not hold a database yet. A backup
+/// found damaged on the way leaves no directory behind (so the next try can use it).
 pub fn restore(from: &Path, dir: &Path) -> anyhow::Result<u64> {
     anyhow::ensure!(
         !dir.exists() || std::fs::read_dir(dir)?.next().is_none(),
@@ -89,11 +90,41 @@ pub fn restore(from: &Path, dir: &Path) -> anyhow::Result<u64> {
         "{} is damaged (checksum mismatch)",
         from.display()
     );
+    let existed = dir.exists();
     storage::process::create_private_dir(dir)
         .with_context(|| format!("create the directory {}", dir.display()))?;
+    let loaded = load(&content[MAGIC.len()..], counted, dir);
+    if loaded.is_err() {
+        empty(dir, existed);
+    }
+    loaded
+}
+
+/// Takes a failed restore's files out of `dir` (empty before it), and `dir` itself unless it
+/// `existed` (an operator's empty directory stays, with its owner and mode).
+fn empty(dir: &Path, existed: bool) {
+    if !existed {
+        std::fs::remove_dir_all(dir).ok();
+        return;
+    }
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        if let Err(e) = removed {
+            tracing::warn!(path = %path.display(), error = %e, "could not remove a failed restore's file");
+        }
+    }
+}
+
+/// Loads the trees of a checked backup's `content` into a new database in `dir`.
+fn load(content: &[u8], counted: bool, dir: &Path) -> anyhow::Result<u64> {
     let db =
         sled::open(dir).with_context(|| format!("create the database in {}", dir.display()))?;
-    let mut reader = BufReader::new(&content[MAGIC.len()..]);
+    let mut reader = BufReader::new(content);
     let mut items = 0u64;
     while let Some(name) = read_item(&mut reader)? {
         let tree = db.open_tree(&name)?;
@@ -151,14 +182,17 @@ fn read_item(reader: &mut impl Read) -> anyhow::Result<Option<Vec<u8>>> {
         .transpose()
 }
 
-/// The next length prefix; `None` at the end of the backup.
+/// The next length prefix; `None` at the very end of the backup (a prefix cut short is an
+/// error).
 fn read_len(reader: &mut impl Read) -> anyhow::Result<Option<u32>> {
     let mut len = [0u8; 4];
-    match reader.read_exact(&mut len) {
-        Ok(()) => Ok(Some(u32::from_le_bytes(len))),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
-        Err(e) => Err(e.into()),
+    if reader.read(&mut len[..1])? == 0 {
+        return Ok(None);
     }
+    reader
+        .read_exact(&mut len[1..])
+        .context("truncated backup")?;
+    Ok(Some(u32::from_le_bytes(len)))
 }
 
 fn read_bytes(reader: &mut impl Read, len: u32) -> anyhow::Result<Vec<u8>> {
@@ -310,7 +344,7 @@ mod tests {
         assert_eq!(contents(&restored), wanted);
     }
 
-    /// A backup that is cut short or altered is refused, not half restored.
+    /// A backup that is cut short or altered is refused, and leaves no directory behind.
     #[test]
     fn a_damaged_backup_is_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -332,5 +366,23 @@ mod tests {
         std::fs::write(&file, &cut).unwrap();
         let error = restore(&file, &dir.path().join("cut")).unwrap_err();
         assert!(format!("{error:#}").contains("truncated"), "{error:#}");
+        assert!(
+            !dir.path().join("cut").exists(),
+            "a half restored directory"
+        );
+
+        // Two stray bytes after the last tree.
+        let mut stray = good[..good.len() - 4].to_vec();
+        stray.extend_from_slice(&[0, 0]);
+        stray.extend_from_slice(&crc32fast::hash(&stray).to_le_bytes());
+        std::fs::write(&file, &stray).unwrap();
+        let error = restore(&file, &dir.path().join("stray")).unwrap_err();
+        assert!(format!("{error:#}").contains("truncated"), "{error:#}");
+
+        // An operator's empty directory stays, empty.
+        let kept = dir.path().join("kept");
+        std::fs::create_dir(&kept).unwrap();
+        restore(&file, &kept).unwrap_err();
+        assert_eq!(std::fs::read_dir(&kept).unwrap().count(), 0);
     }
 }

@@ -20,9 +20,16 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// GETs that write, and so hold the barrier (not the origin check: the provider's redirect
+/// brings them): OpenID sign-in's start (its flow) and callback (an account, its link, a
+/// session).
+fn writes_on_get(path: &str) -> bool {
+    path.starts_with("/api/auth/oidc/")
+}
+
 /// A state-changing request's share of the write barrier, in its extensions. Work the request
 /// leaves running once it is answered or abandoned (a match whose client left, a reset mail
-/// sent after the reply) keeps a clone, so a backup waits for that work too.
+/// queued after the reply) keeps a clone, so a backup waits for that work too.
 #[derive(Clone)]
 pub struct WriteTurn {
     _shared: Arc<OwnedRwLockReadGuard<()>>,
@@ -38,7 +45,7 @@ pub async fn hold_write_barrier(
     request: Request,
     next: Next,
 ) -> Response {
-    if is_safe(request.method()) {
+    if is_safe(request.method()) && !writes_on_get(request.uri().path()) {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

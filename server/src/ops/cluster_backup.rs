@@ -101,7 +101,7 @@ async fn back_up(
     let file = dir.join("cluster.bkp");
     let name = format!("{PREFIX}{:020}", crate::db::now_ms());
     {
-        let _writes_wait = barrier.write().await;
+        let _writes_wait = super::control::pause_writes(barrier).await?;
         let (db, file) = (db.clone(), file.clone());
         tokio::task::spawn_blocking(move || db.write_backup(&file)).await??;
     }
