@@ -17,6 +17,7 @@ use super::Db;
 use anyhow::Context;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// The format written: trees end with [`END_OF_TREE`].
 const MAGIC: &[u8; 8] = b"COMABKP2";
@@ -27,6 +28,10 @@ const MAX_ITEM_BYTES: u32 = 64 << 20;
 /// Where a key's length would be: the tree has no more items. Never a length, as no item may be
 /// longer than [`MAX_ITEM_BYTES`].
 const END_OF_TREE: u32 = u32::MAX;
+/// The file sled locks in a database's directory.
+const SLED_LOCK_FILE: &str = "db";
+/// The longest [`restore`] waits for sled's threads to let go of the restored database.
+const MAX_RELEASE_WAIT: Duration = Duration::from_secs(5);
 
 impl Db {
     /// Writes every tree to `out` (through a temporary file, fsynced, then renamed). The
@@ -70,7 +75,7 @@ fn write_backup(db: &sled::Db, out: &Path) -> anyhow::Result<u64> {
 }
 
 /// Loads a backup (of either format) into `dir`, which must not hold a database yet. A backup
-/// found damaged on the way leaves no directory behind (so the next try can use it).
+/// found damaged on the way leaves nothing behind in `dir` (so the next try can use it).
 pub fn restore(from: &Path, dir: &Path) -> anyhow::Result<u64> {
     anyhow::ensure!(
         !dir.exists() || std::fs::read_dir(dir)?.next().is_none(),
@@ -97,7 +102,26 @@ pub fn restore(from: &Path, dir: &Path) -> anyhow::Result<u64> {
     if loaded.is_err() {
         empty(dir, existed);
     }
-    loaded
+    let items = loaded?;
+    wait_released(dir)?;
+    Ok(items)
+}
+
+/// Returns once the database in `dir` is closed for good: sled's background threads hold its
+/// lock for a moment after its last handle is gone, and a caller may open it at once
+/// (`restore --from-nats` does).
+fn wait_released(dir: &Path) -> anyhow::Result<()> {
+    let lock = std::fs::File::open(dir.join(SLED_LOCK_FILE))?;
+    let deadline = Instant::now() + MAX_RELEASE_WAIT;
+    while let Err(e) = lock.try_lock() {
+        anyhow::ensure!(
+            matches!(e, std::fs::TryLockError::WouldBlock) && Instant::now() < deadline,
+            "the restored database in {} stays locked: {e}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(())
 }
 
 /// Takes a failed restore's files out of `dir` (empty before it), and `dir` itself unless it
