@@ -17,7 +17,6 @@ use super::Db;
 use anyhow::Context;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 /// The format written: trees end with [`END_OF_TREE`].
 const MAGIC: &[u8; 8] = b"COMABKP2";
@@ -28,10 +27,6 @@ const MAX_ITEM_BYTES: u32 = 64 << 20;
 /// Where a key's length would be: the tree has no more items. Never a length, as no item may be
 /// longer than [`MAX_ITEM_BYTES`].
 const END_OF_TREE: u32 = u32::MAX;
-/// The file sled locks in a database's directory.
-const SLED_LOCK_FILE: &str = "db";
-/// The longest [`restore`] waits for sled's threads to let go of the restored database.
-const MAX_RELEASE_WAIT: Duration = Duration::from_secs(5);
 
 impl Db {
     /// Writes every tree to `out` (through a temporary file, fsynced, then renamed). The
@@ -103,25 +98,10 @@ pub fn restore(from: &Path, dir: &Path) -> anyhow::Result<u64> {
         empty(dir, existed);
     }
     let items = loaded?;
-    wait_released(dir)?;
+    // A caller may open it at once (`restore --from-nats` does).
+    super::wait_closed(dir)
+        .with_context(|| format!("the restored database in {}", dir.display()))?;
     Ok(items)
-}
-
-/// Returns once the database in `dir` is closed for good: sled's background threads hold its
-/// lock for a moment after its last handle is gone, and a caller may open it at once
-/// (`restore --from-nats` does).
-fn wait_released(dir: &Path) -> anyhow::Result<()> {
-    let lock = std::fs::File::open(dir.join(SLED_LOCK_FILE))?;
-    let deadline = Instant::now() + MAX_RELEASE_WAIT;
-    while let Err(e) = lock.try_lock() {
-        anyhow::ensure!(
-            matches!(e, std::fs::TryLockError::WouldBlock) && Instant::now() < deadline,
-            "the restored database in {} stays locked: {e}",
-            dir.display()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    Ok(())
 }
 
 /// Takes a failed restore's files out of `dir` (empty before it), and `dir` itself unless it

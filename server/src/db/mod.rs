@@ -56,6 +56,7 @@ pub use signals::UserChange;
 use sled::transaction::ConflictableTransactionError;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 /// A transaction step's result: abort with a [`DbError`] or let sled retry on conflict.
@@ -66,19 +67,30 @@ fn abort(error: impl Into<DbError>) -> ConflictableTransactionError<DbError> {
     ConflictableTransactionError::Abort(error.into())
 }
 
-/// Opens the database in `dir` again, for tests: sled's background threads may hold the closed
-/// one's lock for a moment after its last [`Db`] is gone (any error is tried again, for up to
-/// two seconds, then reported).
+/// The file sled locks in a database's directory.
+const SLED_LOCK_FILE: &str = "db";
+/// The longest [`wait_closed`] waits.
+const MAX_CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// Returns once nothing holds the database in `dir` any more: sled's background threads keep
+/// its lock for a moment after its last handle is gone, so opening it again at once can fail.
+pub(crate) fn wait_closed(dir: &Path) -> std::io::Result<()> {
+    let lock = std::fs::File::open(dir.join(SLED_LOCK_FILE))?;
+    let deadline = Instant::now() + MAX_CLOSE_WAIT;
+    while let Err(e) = lock.try_lock() {
+        let waiting = matches!(e, std::fs::TryLockError::WouldBlock);
+        if !waiting || Instant::now() >= deadline {
+            return Err(std::io::Error::other(format!("still locked: {e}")));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(())
+}
+
+/// Opens the database in `dir` again, for tests, once the closed one has let go of it.
 #[cfg(test)]
 pub(crate) fn reopen(dir: &Path) -> Arc<Db> {
-    const TRIES: u32 = 100;
-    const PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
-    for _ in 1..TRIES {
-        if let Ok(db) = Db::open(dir) {
-            return db;
-        }
-        std::thread::sleep(PAUSE);
-    }
+    wait_closed(dir).expect("the closed database lets go");
     Db::open(dir).expect("reopen the database")
 }
 
@@ -180,7 +192,7 @@ impl Db {
         let pseudonym_key = pseudonyms::key(&db)?;
         let (writer, jobs) = batch::channel();
         let outbox = db.open_tree("outbox")?;
-        // Counted once here (see `outbox::Depth`); it is short but for a broker outage.
+        // Counted once here (see `outbox::Depth`): short but after a broker outage or `demo`.
         let outbox_depth = Arc::new(outbox::Depth::new(outbox.len()));
         let mut this = Self {
             users: db.open_tree("users")?,
